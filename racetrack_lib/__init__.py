@@ -1,0 +1,36 @@
+"""Racetrack RL: the library behind the chapters.
+
+Importing it registers the Gymnasium environment ``Racetrack-v0``.
+"""
+
+from .dp import (
+    backup,
+    expected_steps_from_start,
+    greedy_actions,
+    policy_evaluation,
+    value_iteration,
+)
+from .env import ENV_ID, RacetrackEnv, register_envs
+from .errors import RacetrackError
+from .model import CRASHED, FINISHED, TabularModel
+from .track import Track, TrackError, load_track, parse_track
+
+register_envs()
+
+__all__ = [
+    "CRASHED",
+    "ENV_ID",
+    "FINISHED",
+    "RacetrackEnv",
+    "RacetrackError",
+    "TabularModel",
+    "Track",
+    "TrackError",
+    "backup",
+    "expected_steps_from_start",
+    "greedy_actions",
+    "load_track",
+    "parse_track",
+    "policy_evaluation",
+    "value_iteration",
+]

@@ -1,0 +1,210 @@
+"""Dynamic programming on the compiled racetrack: the ground truth every learner is measured by.
+
+Notation (chapter 2): ``V(s)`` the value of state ``s`` (expected return), ``Q(s, a)`` the value
+of taking ``a`` in ``s``, ``p`` the noise probability, ``s'_a`` the state action ``a`` leads to
+when its increments apply and ``s'_0`` where it leads under the noise. Every step pays ``r = -1``,
+so with ``gamma = 1`` the value ``-V(s)`` is the expected number of steps to the finish.
+
+Two special successors: finishing has value 0, and a crash is worth the mean value of the
+start states, ``V_crash = mean over start states b of V(b)``, because the car restarts on a start
+cell drawn uniformly at random.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
+from scipy.sparse.linalg import spsolve
+
+from .errors import check_range
+from .model import TabularModel
+from .rules import CRASHED, FINISHED, REWARD_PER_STEP
+
+
+@dataclass(frozen=True)
+class ValueIterationResult:
+    """What :func:`value_iteration` found.
+
+    Attributes:
+        values: ``V*``, shape ``(n_states,)``; with gamma = 1, ``-values`` are expected steps.
+        q_values: ``Q*``, shape ``(n_states, 9)``.
+        sweeps: how many sweeps it took to converge.
+        max_changes: ``max_s |V_{k+1}(s) - V_k(s)|`` after each sweep, shape ``(sweeps,)``.
+    """
+
+    values: np.ndarray
+    q_values: np.ndarray
+    sweeps: int
+    max_changes: np.ndarray
+
+
+def backup(model: TabularModel, values: np.ndarray, gamma: float = 1.0) -> np.ndarray:
+    """One Bellman backup of every (state, action) pair: ``Q(s, a)`` from ``V``.
+
+    ``Q(s, a) = r + gamma * [(1 - p) * V(s'_a) + p * V(s'_0)]``  (the bracket of S&B eq. 4.2),
+    with ``V(finish) = 0`` and ``V(crash) = mean_b V(b)`` over the start states ``b``.
+
+    Args:
+        values: ``V``, shape ``(n_states,)``.
+    Returns:
+        ``Q``, shape ``(n_states, 9)``.
+    """
+    # Append the two special successors so that one fancy-index lookup serves all outcomes:
+    # index -1 (FINISHED) reads the last entry, index -2 (CRASHED) the one before it.
+    crash_value = values[model.start_states].mean()
+    extended = np.concatenate([values, [crash_value, 0.0]])
+    intended = extended[model.next_states[:, :, 0]]
+    noisy = extended[model.next_states[:, :, 1]]
+    return REWARD_PER_STEP + gamma * ((1.0 - model.noise) * intended + model.noise * noisy)
+
+
+def value_iteration(
+    model: TabularModel, gamma: float = 1.0, tol: float = 1e-10, max_sweeps: int = 100_000
+) -> ValueIterationResult:
+    """Value iteration: repeat ``V(s) <- max_a Q(s, a)`` until no value moves more than ``tol``.
+
+    ``V_{k+1}(s) = max_a { r + gamma * [(1 - p) V_k(s'_a) + p V_k(s'_0)] }``  (S&B eq. 4.10).
+
+    Starting from ``V_0 = 0``, which is above every true value since each step costs 1, the values
+    fall monotonically to ``V*`` also when ``gamma = 1`` (every step costs, so a policy that never
+    finishes has value minus infinity and cannot be optimal).
+    """
+    check_range("gamma", gamma, 0.0, 1.0, low_open=True)
+    values = np.zeros(model.n_states)
+    max_changes = []
+    for _ in range(max_sweeps):
+        q_values = backup(model, values, gamma)
+        new_values = q_values.max(axis=1)
+        max_changes.append(float(np.abs(new_values - values).max()))
+        values = new_values
+        if max_changes[-1] < tol:
+            break
+    else:
+        raise RuntimeError(f"value iteration did not converge in {max_sweeps} sweeps")
+    return ValueIterationResult(values, backup(model, values, gamma), len(max_changes),
+                                np.array(max_changes))
+
+
+def greedy_actions(
+    q_values: np.ndarray, rng: np.random.Generator, tolerance: float = 0.0
+) -> np.ndarray:
+    """The greedy action of each row of ``q_values``, ties broken uniformly at random.
+
+    ``np.argmax`` would always pick the lowest-numbered of tied actions, a bias that a learner
+    starting from an all-zero table would inherit. Actions within ``tolerance`` of the row's
+    maximum count as tied (use a small tolerance for values computed in floating point).
+
+    Args:
+        q_values: shape ``(..., n_actions)``.
+    Returns:
+        integer array of shape ``q_values.shape[:-1]``.
+    """
+    best = q_values.max(axis=-1, keepdims=True)
+    tied = q_values >= best - tolerance
+    # A random key for every action; the largest key among the tied actions wins.
+    keys = np.where(tied, rng.random(q_values.shape), -1.0)
+    return keys.argmax(axis=-1)
+
+
+def policy_evaluation(
+    model: TabularModel, policy: np.ndarray, gamma: float = 1.0
+) -> np.ndarray:
+    """The exact value ``V^pi`` of a deterministic policy, by one sparse linear solve.
+
+    ``V^pi(s) = r + gamma * sum_s' P_pi(s' | s) V^pi(s')``  (S&B eq. 4.4), i.e.
+    ``(I - gamma P_pi) V^pi = r``. With ``gamma = 1`` a state from which the policy does not reach
+    the finish with probability 1 has value ``-inf`` (it runs forever, paying 1 per step).
+
+    Args:
+        policy: the action of every state, shape ``(n_states,)``.
+    Returns:
+        ``V^pi``, shape ``(n_states,)``; ``-V^pi`` are expected steps when ``gamma = 1``.
+    """
+    check_range("gamma", gamma, 0.0, 1.0, low_open=True)
+    policy = np.asarray(policy)
+    if policy.shape != (model.n_states,):
+        raise ValueError(f"policy has shape {policy.shape}, expected ({model.n_states},)")
+    transitions = _policy_transitions(model, policy)
+    finite = (
+        np.ones(model.n_states, dtype=bool) if gamma < 1.0 else _finishes_surely(model, policy)
+    )
+    values = np.full(model.n_states, -np.inf)
+    if finite.any():
+        sub = transitions[finite][:, finite]
+        identity = csr_matrix((np.ones(sub.shape[0]), (np.arange(sub.shape[0]),) * 2))
+        rewards = np.full(sub.shape[0], REWARD_PER_STEP)
+        values[finite] = np.atleast_1d(spsolve((identity - gamma * sub).tocsc(), rewards))
+    return values
+
+
+def expected_steps_from_start(model: TabularModel, values: np.ndarray) -> float:
+    """Mean over the start cells of the expected number of steps, ``-mean_b V(b)`` (gamma = 1)."""
+    return float(-values[model.start_states].mean())
+
+
+def _policy_transitions(model: TabularModel, policy: np.ndarray) -> csr_matrix:
+    """``P_pi`` as a sparse matrix, ``(n_states, n_states)``; finishing leaves the matrix."""
+    states = np.arange(model.n_states)
+    rows, cols, probs = [], [], []
+    for outcome, prob in _possible_outcomes(model):
+        landing = model.next_states[states, policy, outcome]
+        moved = landing >= 0
+        rows.append(states[moved])
+        cols.append(landing[moved])
+        probs.append(np.full(moved.sum(), prob))
+        crashed = states[landing == CRASHED]
+        n_start = len(model.start_states)
+        rows.append(np.repeat(crashed, n_start))
+        cols.append(np.tile(model.start_states, len(crashed)))
+        probs.append(np.full(len(crashed) * n_start, prob / n_start))
+    matrix = coo_matrix(
+        (np.concatenate(probs), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(model.n_states, model.n_states),
+    )
+    return matrix.tocsr()  # duplicate entries (both outcomes to one state) are summed
+
+
+def _finishes_surely(model: TabularModel, policy: np.ndarray) -> np.ndarray:
+    """Which states reach the finish with probability 1 under ``policy``.
+
+    A finite Markov chain ends surely from ``s`` exactly when every state reachable from ``s``
+    can still reach the finish. Two breadth-first searches on the transition graph, each from one
+    extra node: backwards from "finish", then backwards from "stuck" (tied to every state that
+    cannot reach the finish).
+    """
+    n = model.n_states
+    states = np.arange(n)
+    graph = _policy_transitions(model, policy)
+    # A node n stands for "finished": add an edge s -> n for every state that may finish.
+    may_finish = np.zeros(n, dtype=bool)
+    for outcome, _ in _possible_outcomes(model):
+        may_finish |= model.next_states[states, policy, outcome] == FINISHED
+    reverse = _with_extra_node(graph, states[may_finish]).T.tocsr()
+    can_finish = np.zeros(n + 1, dtype=bool)
+    can_finish[breadth_first_order(reverse, n, directed=True, return_predecessors=False)] = True
+    stuck = states[~can_finish[:n]]
+    if len(stuck) == 0:
+        return np.ones(n, dtype=bool)
+    reverse = _with_extra_node(graph, stuck).T.tocsr()
+    reaches_stuck = np.zeros(n + 1, dtype=bool)
+    reaches_stuck[breadth_first_order(reverse, n, directed=True, return_predecessors=False)] = True
+    return ~reaches_stuck[:n]
+
+
+def _possible_outcomes(model: TabularModel) -> list[tuple[int, float]]:
+    """The outcomes (0: increments apply, 1: noise) that have positive probability."""
+    pairs = [(0, 1.0 - model.noise), (1, model.noise)]
+    return [(outcome, prob) for outcome, prob in pairs if prob > 0.0]
+
+
+def _with_extra_node(graph: csr_matrix, tied: np.ndarray) -> csr_matrix:
+    """The graph with one more node (number n) and an edge from each state in ``tied`` to it."""
+    n = graph.shape[0]
+    edges = graph.tocoo()
+    rows = np.concatenate([edges.row, tied])
+    cols = np.concatenate([edges.col, np.full(len(tied), n)])
+    data = np.ones(len(rows))
+    return coo_matrix((data, (rows, cols)), shape=(n + 1, n + 1)).tocsr()

@@ -1,0 +1,34 @@
+"""The one exception type behind every "bad input" message of the library and the command line."""
+
+
+class RacetrackError(ValueError):
+    """Bad input (a track, a hyperparameter, a command-line value); the message names it."""
+
+
+def check_range(
+    name: str,
+    value: float,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` if it lies in the range, else raise an error naming name, value and range.
+
+    >>> check_range("noise", 0.1, 0.0, 1.0)
+    0.1
+    """
+    left = "(" if low_open else "["
+    right = ")" if high_open else "]"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RacetrackError(f"{name} = {value!r} is not a number") from None
+    too_low = number <= low if low_open else number < low
+    too_high = number >= high if high_open else number > high
+    if not (number == number) or too_low or too_high:  # number != number only for NaN
+        raise RacetrackError(
+            f"{name} = {value!r} is out of range: allowed {left}{low:g}, {high:g}{right}"
+        )
+    return value

@@ -1,0 +1,248 @@
+"""The racetrack compiled into a tabular MDP: integer states and a table of successors.
+
+Every later algorithm reads these arrays instead of re-running the rules: a step costs one table
+lookup, dynamic programming is a few array operations, and any greedy policy can be evaluated
+exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import check_range
+from .rules import (
+    CRASHED,
+    FINISHED,
+    MAX_SPEED,
+    N_ACTIONS,
+    NO_CHANGE,
+    REWARD_PER_STEP,
+    action_increments,
+    move_outcomes,
+    next_velocity,
+)
+from .track import START, TRACK, Track, TrackError, load_track
+
+N_SPEEDS = MAX_SPEED + 1
+
+
+@dataclass(frozen=True, eq=False)
+class TabularModel:
+    """The racetrack MDP as arrays.
+
+    A state is a position on a track or start cell plus a velocity ``(v_up, v_right)``, each in
+    0..4, with (0, 0) only on start cells. States are numbered row by row, then by velocity.
+
+    Attributes:
+        track: the track it was built from.
+        noise: probability that a step's increments are both zero, whatever the action.
+        positions: ``(n_states, 2)`` row and column of each state.
+        velocities: ``(n_states, 2)`` ``(v_up, v_right)`` of each state.
+        next_states: ``(n_states, 9, 2)``; ``next_states[s, a, 0]`` is where action ``a`` leads
+            when its increments apply, ``next_states[s, a, 1]`` where it leads under the noise
+            (increments zero). Values: a state id, ``FINISHED`` (-1) or ``CRASHED`` (-2).
+        start_states: ids of the start cells with velocity (0, 0), where episodes begin and where
+            a crash sends the car (uniformly at random).
+        state_index: ``(n_rows, n_cols, 5, 5)`` the id of each (row, col, v_up, v_right), -1 if none.
+    """
+
+    track: Track
+    noise: float
+    positions: np.ndarray = field(repr=False)
+    velocities: np.ndarray = field(repr=False)
+    next_states: np.ndarray = field(repr=False)
+    start_states: np.ndarray = field(repr=False)
+    state_index: np.ndarray = field(repr=False)
+
+    @classmethod
+    def build(cls, track: str | Path | Track = "track1", noise: float = 0.1) -> TabularModel:
+        """Compile a track (name, path, text or :class:`Track`) at a noise level."""
+        # noise = 1 would freeze the car on the start line forever: no policy could finish.
+        check_range("noise", noise, 0.0, 1.0, high_open=True)
+        track = load_track(track)
+        positions, velocities, state_index = _enumerate_states(track)
+        next_states = _successor_table(track, positions, velocities, state_index)
+        start_rows, start_cols = track.start_cells.T
+        start_states = state_index[start_rows, start_cols, 0, 0]
+        if not _finish_reachable(next_states, start_states):
+            raise TrackError(f"{track.name}: no start cell can reach a finish cell")
+        return cls(track, float(noise), positions, velocities, next_states, start_states, state_index)
+
+    @property
+    def n_states(self) -> int:
+        return len(self.positions)
+
+    @property
+    def n_actions(self) -> int:
+        return N_ACTIONS
+
+    def state_id(self, row: int, col: int, v_up: int, v_right: int) -> int:
+        """The id of a state; raises ``KeyError`` if there is no such state."""
+        state = int(self.state_index[row, col, v_up, v_right])
+        if state < 0:
+            raise KeyError(f"no state at row {row}, col {col} with velocity ({v_up}, {v_right})")
+        return state
+
+    def describe(self, state: int) -> tuple[int, int, int, int]:
+        """``(row, col, v_up, v_right)`` of a state id."""
+        row, col = self.positions[state]
+        v_up, v_right = self.velocities[state]
+        return int(row), int(col), int(v_up), int(v_right)
+
+    def sample_start(self, rng: np.random.Generator) -> int:
+        """A start state drawn uniformly at random."""
+        return int(self.start_states[rng.integers(len(self.start_states))])
+
+    def sample_step(
+        self, state: int, action: int, rng: np.random.Generator
+    ) -> tuple[int, float, bool, bool]:
+        """One step of the MDP: ``(next_state, reward, finished, crashed)``.
+
+        After a crash ``next_state`` is a start state drawn uniformly; after finishing it is
+        ``state`` itself (the episode is over, there is no next state).
+        """
+        outcome = 1 if rng.random() < self.noise else 0
+        landing = int(self.next_states[state, action, outcome])
+        if landing == FINISHED:
+            return state, REWARD_PER_STEP, True, False
+        if landing == CRASHED:
+            return self.sample_start(rng), REWARD_PER_STEP, False, True
+        return landing, REWARD_PER_STEP, False, False
+
+
+@dataclass
+class Episode:
+    """One episode of a policy: what happened at each step, ready to be drawn.
+
+    Attributes:
+        states: the state at the start of each step, then the last state reached.
+        actions: the action chosen at each step.
+        events: ``"move"``, ``"crash"`` or ``"finish"`` for each step.
+        segments: the straight move of each step, ``((row, col), (row, col))`` from one cell
+            centre to the next (the finishing move is drawn to where its velocity would take it).
+    """
+
+    states: list[int] = field(default_factory=list)
+    actions: list[int] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    segments: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.actions)
+
+    @property
+    def n_crashes(self) -> int:
+        return self.events.count("crash")
+
+
+def run_episode(
+    model: TabularModel,
+    policy: np.ndarray,
+    rng: np.random.Generator,
+    start_state: int | None = None,
+    max_steps: int = 10_000,
+) -> Episode:
+    """Drive one episode with a deterministic policy (``policy[s]`` is the action in ``s``)."""
+    state = model.sample_start(rng) if start_state is None else int(start_state)
+    episode = Episode(states=[state])
+    for _ in range(max_steps):
+        action = int(policy[state])
+        row, col, v_up, v_right = model.describe(state)
+        noisy = rng.random() < model.noise
+        dv_up, dv_right = (0, 0) if noisy else action_increments(action)
+        new_up, new_right = next_velocity(v_up, v_right, dv_up, dv_right, on_start=bool(
+            model.track.cells[row, col] == START))
+        landing = int(model.next_states[state, action, int(noisy)])
+        episode.actions.append(action)
+        episode.segments.append(((row, col), (row - new_up, col + new_right)))
+        if landing == FINISHED:
+            episode.events.append("finish")
+            break
+        if landing == CRASHED:
+            episode.events.append("crash")
+            state = model.sample_start(rng)
+        else:
+            episode.events.append("move")
+            state = landing
+        episode.states.append(state)
+    return episode
+
+
+def _finish_reachable(next_states: np.ndarray, start_states: np.ndarray) -> bool:
+    """Whether some sequence of actions leads from the start line to the finish.
+
+    Grows the set of states that can finish, one step further back per pass, until it stops
+    growing. (Every car moves up or right each step off the start line, so passes are few.)
+    """
+    intended = next_states[:, :, 0]
+    can_finish = (intended == FINISHED).any(axis=1)
+    while True:
+        restart_finishes = can_finish[start_states].any()
+        successor_finishes = np.where(intended >= 0, can_finish[intended], False)
+        crash_finishes = (intended == CRASHED) & restart_finishes
+        grown = can_finish | (successor_finishes | crash_finishes).any(axis=1)
+        if (grown == can_finish).all():
+            return bool(can_finish[start_states].any())
+        can_finish = grown
+
+
+def _enumerate_states(track: Track) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Number every (position, velocity) state: positions row by row, velocities in order."""
+    n_rows, n_cols = track.shape
+    state_index = np.full((n_rows, n_cols, N_SPEEDS, N_SPEEDS), -1, dtype=np.int32)
+    positions, velocities = [], []
+    for row, col in np.argwhere((track.cells == TRACK) | (track.cells == START)):
+        on_start = track.cells[row, col] == START
+        for v_up in range(N_SPEEDS):
+            for v_right in range(N_SPEEDS):
+                if v_up == 0 and v_right == 0 and not on_start:
+                    continue
+                state_index[row, col, v_up, v_right] = len(positions)
+                positions.append((row, col))
+                velocities.append((v_up, v_right))
+    return (
+        np.array(positions, dtype=np.int32),
+        np.array(velocities, dtype=np.int32),
+        state_index,
+    )
+
+
+def _successor_table(
+    track: Track, positions: np.ndarray, velocities: np.ndarray, state_index: np.ndarray
+) -> np.ndarray:
+    """``next_states[s, a, k]`` for every state and action, vectorised over states."""
+    n_cols = track.shape[1]
+    # Where a car lands from every cell, for each velocity it may move with (rules 3 and 4).
+    outcome_by_velocity = np.stack(
+        [
+            np.stack([move_outcomes(track, v_up, v_right).ravel() for v_right in range(N_SPEEDS)])
+            for v_up in range(N_SPEEDS)
+        ]
+    )  # shape (5, 5, n_rows * n_cols)
+    flat_position = positions[:, 0] * n_cols + positions[:, 1]
+    on_start = track.cells[positions[:, 0], positions[:, 1]] == START
+    flat_state_index = state_index.reshape(-1, N_SPEEDS, N_SPEEDS)
+
+    intended = np.empty((len(positions), N_ACTIONS), dtype=np.int32)
+    for action in range(N_ACTIONS):
+        dv_up, dv_right = action_increments(action)
+        # Rule 2, vectorised: clip, then keep the old velocity if (0, 0) off the start line.
+        new_up = np.clip(velocities[:, 0] + dv_up, 0, MAX_SPEED)
+        new_right = np.clip(velocities[:, 1] + dv_right, 0, MAX_SPEED)
+        stopped = (new_up == 0) & (new_right == 0) & ~on_start
+        new_up = np.where(stopped, velocities[:, 0], new_up)
+        new_right = np.where(stopped, velocities[:, 1], new_right)
+        landing = outcome_by_velocity[new_up, new_right, flat_position]
+        landed_state = flat_state_index[np.maximum(landing, 0), new_up, new_right]
+        intended[:, action] = np.where(landing >= 0, landed_state, landing)
+    if (intended == -3).any() or ((intended >= 0) & (intended >= len(positions))).any():
+        raise AssertionError("successor table has an undecided entry")  # cannot happen
+    noisy = np.repeat(intended[:, NO_CHANGE : NO_CHANGE + 1], N_ACTIONS, axis=1)
+    return np.stack([intended, noisy], axis=2)
+
+
+__all__ = ["CRASHED", "FINISHED", "Episode", "TabularModel", "run_episode"]

@@ -1,0 +1,112 @@
+"""Figures of the racetrack: the track, a driven episode on it, and per-cell value maps.
+
+Colours are the Okabe-Ito palette and the ``cividis`` colour map, both readable with the common
+forms of colour blindness.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
+
+from .env import CAR_COLOUR, CELL_COLOURS
+from .model import Episode, TabularModel
+from .track import FINISH, START, TRACK, WALL, Track
+
+CELL_NAMES = {WALL: "wall", TRACK: "track", START: "start line", FINISH: "finish line"}
+
+
+def _new_axes(ax: Axes | None, track: Track) -> Axes:
+    if ax is None:
+        n_rows, n_cols = track.shape
+        _, ax = plt.subplots(figsize=(0.22 * n_cols + 1.5, 0.22 * n_rows + 0.8))
+    return ax
+
+
+def plot_track(track: Track, ax: Axes | None = None, title: str | None = None,
+               legend: bool = True) -> Axes:
+    """Draw the track: walls, track, start line and finish line, row 0 at the top."""
+    ax = _new_axes(ax, track)
+    colours = ListedColormap([np.array(CELL_COLOURS[code]) / 255 for code in range(4)])
+    ax.imshow(track.cells, cmap=colours, vmin=-0.5, vmax=3.5, interpolation="nearest")
+    _cell_grid(ax, track)
+    if legend:
+        handles = [Patch(facecolor=np.array(CELL_COLOURS[code]) / 255, edgecolor="grey",
+                         label=CELL_NAMES[code]) for code in (TRACK, START, FINISH, WALL)]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8)
+    ax.set_title(title if title is not None else track.name)
+    return ax
+
+
+def _cell_grid(ax: Axes, track: Track) -> None:
+    n_rows, n_cols = track.shape
+    ax.set_xticks(np.arange(-0.5, n_cols, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, n_rows, 1), minor=True)
+    ax.grid(which="minor", color="white", linewidth=0.4)
+    ax.tick_params(which="minor", length=0)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("column")
+    ax.set_ylabel("row")
+
+
+def plot_episode(model: TabularModel, episode: Episode, ax: Axes | None = None,
+                 title: str | None = None) -> Axes:
+    """Draw an episode on its track: one arrow per move, a cross for each crash."""
+    ax = plot_track(model.track, ax=ax, title=title, legend=False)
+    colour = np.array(CAR_COLOUR) / 255
+    for (start, end), event in zip(episode.segments, episode.events, strict=True):
+        (r0, c0), (r1, c1) = start, end
+        if event == "crash":
+            ax.plot([c0, c1], [r0, r1], linestyle=":", color="black", linewidth=1)
+            ax.plot(c1, r1, marker="x", color="black", markersize=8, mew=2)
+        else:
+            ax.annotate("", xy=(c1, r1), xytext=(c0, r0),
+                        arrowprops={"arrowstyle": "->", "color": colour, "linewidth": 1.8})
+        ax.plot(c0, r0, "o", color=colour, markersize=3)
+    n_rows, n_cols = model.track.shape
+    ax.set_xlim(-0.5, n_cols - 0.5)
+    ax.set_ylim(n_rows - 0.5, -0.5)
+    summary = f"{episode.n_steps} steps, {episode.n_crashes} crashes"
+    ax.set_title((title + "\n" if title else "") + summary)
+    return ax
+
+
+def cell_map(model: TabularModel, per_state: np.ndarray, reduce: str = "min") -> np.ndarray:
+    """Collapse a per-state quantity onto the grid: the min (or max) over velocities in each cell.
+
+    Args:
+        per_state: shape ``(n_states,)``.
+    Returns:
+        shape ``track.shape``, NaN on walls and finish cells.
+    """
+    grid = np.full(model.track.shape, np.nan)
+    rows, cols = model.positions[:, 0], model.positions[:, 1]
+    combine = np.fmin if reduce == "min" else np.fmax
+    combine.at(grid, (rows, cols), per_state)  # fmin/fmax ignore the NaN a cell starts with
+    return grid
+
+
+def plot_cell_map(model: TabularModel, grid: np.ndarray, label: str, ax: Axes | None = None,
+                  title: str | None = None, cmap: str = "cividis") -> Axes:
+    """Draw a per-cell quantity (see :func:`cell_map`) as a heat map over the track."""
+    ax = plot_track(model.track, ax=ax, title=title, legend=False)
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, interpolation="nearest")
+    ax.figure.colorbar(image, ax=ax, label=label, shrink=0.8)
+    return ax
+
+
+def plot_convergence(max_changes: np.ndarray, ax: Axes | None = None,
+                     label: str | None = None) -> Axes:
+    """Value iteration's progress: ``max_s |V_{k+1}(s) - V_k(s)|`` against the sweep ``k``."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.2))
+    ax.semilogy(np.arange(1, len(max_changes) + 1), max_changes, label=label)
+    ax.set_xlabel("sweep k")
+    ax.set_ylabel(r"$\max_s |V_{k+1}(s) - V_k(s)|$")
+    ax.grid(True, which="both", alpha=0.3)
+    return ax
