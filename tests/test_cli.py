@@ -1,0 +1,91 @@
+"""The command line: JSON output that agrees with the library, one-line errors with exit 2."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from reference_racetrack import read_grid, reference_expected_steps
+
+from racetrack_lib import load_track
+from racetrack_lib.cli import main
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "racetrack_lib.cli", *args],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_solve_json_agrees_with_independent_solver():
+    completed = run_cli("solve", "track1", "--json")
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout)
+    assert {"expected_steps_from_start", "per_start_cell", "sweeps", "seconds"} <= set(result)
+    reference = reference_expected_steps(read_grid(load_track("track1").to_text()), 0.1)
+    assert result["expected_steps_from_start"] == pytest.approx(reference["from_start"], abs=1e-6)
+    assert len(result["per_start_cell"]) == 6
+    for cell in result["per_start_cell"]:
+        key = (cell["row"], cell["col"], 0, 0)
+        assert cell["expected_steps"] == pytest.approx(reference["steps"][key], abs=1e-6)
+
+
+def test_solve_with_noise_and_gamma(capsys):
+    assert main(["solve", "track2", "--noise", "0", "--json"]) == 0
+    noiseless = json.loads(capsys.readouterr().out)
+    assert main(["solve", "track2", "--gamma", "0.9", "--json"]) == 0
+    discounted = json.loads(capsys.readouterr().out)
+    assert main(["solve", "track2", "--json"]) == 0
+    optimal = json.loads(capsys.readouterr().out)
+    # Noise only delays the car; a discounted optimum is a policy no faster than the optimum.
+    assert noiseless["expected_steps_from_start"] < optimal["expected_steps_from_start"]
+    assert discounted["expected_steps_from_start"] >= optimal["expected_steps_from_start"] - 1e-9
+
+
+def test_solve_text_output(capsys):
+    assert main(["solve", "track1"]) == 0
+    out = capsys.readouterr().out
+    assert "optimal expected steps from the start line: 12.1" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["solve", "track1", "--noise", "1.5"], "--noise = 1.5 is out of range: allowed [0, 1]"),
+        (["solve", "track1", "--gamma", "0"], "--gamma = 0.0 is out of range: allowed (0, 1]"),
+        (["solve", "track1", "--gamma", "abc"], "argument --gamma: 'abc' is not a number"),
+        (["solve", "track9"], "track9: no such track file"),
+        (["solve"], "the following arguments are required: track"),
+        (["fly", "track1"], "invalid choice: 'fly'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, message):
+    completed = run_cli(*args)
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_malformed_track_file_names_line_and_column(tmp_path: Path):
+    path = tmp_path / "bad.txt"
+    path.write_text("#S..F\n#.?..\n")
+    completed = run_cli("solve", str(path))
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == (
+        f"racetrack: error: {path}:2:3: unknown character '?' "
+        "(allowed: '#' wall, '.' track, 'S' start, 'F' finish)"
+    )
+
+
+def test_console_script_is_installed():
+    script = shutil.which("racetrack", path=str(Path(sys.executable).parent))
+    assert script is not None
+    completed = subprocess.run([script, "solve", "tests/data/tracks/straight.txt", "--noise", "0",
+                                "--json"], capture_output=True, text=True, timeout=120,
+                               cwd=Path(__file__).parent.parent)
+    assert json.loads(completed.stdout)["expected_steps_from_start"] == pytest.approx(2.0)
