@@ -112,24 +112,25 @@ def greedy_actions(
 def policy_evaluation(
     model: TabularModel, policy: np.ndarray, gamma: float = 1.0
 ) -> np.ndarray:
-    """The exact value ``V^pi`` of a deterministic policy, by one sparse linear solve.
+    """The exact value ``V^pi`` of a policy, by one sparse linear solve.
 
-    ``V^pi(s) = r + gamma * sum_s' P_pi(s' | s) V^pi(s')``  (S&B eq. 4.4), i.e.
+    ``V^pi(s) = sum_a pi(a|s) [r + gamma * sum_s' p(s'|s, a) V^pi(s')]``  (S&B eq. 4.4), i.e.
     ``(I - gamma P_pi) V^pi = r``. With ``gamma = 1`` a state from which the policy does not reach
     the finish with probability 1 has value ``-inf`` (it runs forever, paying 1 per step).
 
     Args:
-        policy: the action of every state, shape ``(n_states,)``.
+        policy: deterministic, the action of every state, shape ``(n_states,)``; or stochastic,
+            the probability ``pi(a|s)`` of every action, shape ``(n_states, 9)``.
     Returns:
         ``V^pi``, shape ``(n_states,)``; ``-V^pi`` are expected steps when ``gamma = 1``.
     """
     check_range("gamma", gamma, 0.0, 1.0, low_open=True)
-    policy = np.asarray(policy)
-    if policy.shape != (model.n_states,):
-        raise ValueError(f"policy has shape {policy.shape}, expected ({model.n_states},)")
-    transitions = _policy_transitions(model, policy)
+    action_probs = _action_probabilities(model, policy)
+    transitions = _policy_transitions(model, action_probs)
     finite = (
-        np.ones(model.n_states, dtype=bool) if gamma < 1.0 else _finishes_surely(model, policy)
+        np.ones(model.n_states, dtype=bool)
+        if gamma < 1.0
+        else _finishes_surely(model, action_probs, transitions)
     )
     values = np.full(model.n_states, -np.inf)
     if finite.any():
@@ -140,35 +141,56 @@ def policy_evaluation(
     return values
 
 
+def _action_probabilities(model: TabularModel, policy: np.ndarray) -> np.ndarray:
+    """``pi(a|s)`` as an ``(n_states, 9)`` array, from either form of policy."""
+    policy = np.asarray(policy)
+    if policy.shape == (model.n_states,):
+        one_hot = np.zeros((model.n_states, model.n_actions))
+        one_hot[np.arange(model.n_states), policy] = 1.0
+        return one_hot
+    if policy.shape == (model.n_states, model.n_actions):
+        if not np.allclose(policy.sum(axis=1), 1.0) or (policy < 0).any():
+            raise ValueError("a stochastic policy's rows must be probabilities summing to 1")
+        return policy.astype(float)
+    raise ValueError(
+        f"policy has shape {policy.shape}: expected ({model.n_states},) or "
+        f"({model.n_states}, {model.n_actions})"
+    )
+
+
 def expected_steps_from_start(model: TabularModel, values: np.ndarray) -> float:
     """Mean over the start cells of the expected number of steps, ``-mean_b V(b)`` (gamma = 1)."""
     return float(-values[model.start_states].mean())
 
 
-def _policy_transitions(model: TabularModel, policy: np.ndarray) -> csr_matrix:
+def _policy_transitions(model: TabularModel, action_probs: np.ndarray) -> csr_matrix:
     """``P_pi`` as a sparse matrix, ``(n_states, n_states)``; finishing leaves the matrix."""
     states = np.arange(model.n_states)
+    n_start = len(model.start_states)
     rows, cols, probs = [], [], []
-    for outcome, prob in _possible_outcomes(model):
-        landing = model.next_states[states, policy, outcome]
-        moved = landing >= 0
-        rows.append(states[moved])
-        cols.append(landing[moved])
-        probs.append(np.full(moved.sum(), prob))
-        crashed = states[landing == CRASHED]
-        n_start = len(model.start_states)
-        rows.append(np.repeat(crashed, n_start))
-        cols.append(np.tile(model.start_states, len(crashed)))
-        probs.append(np.full(len(crashed) * n_start, prob / n_start))
+    for action in range(model.n_actions):
+        for outcome, outcome_prob in _possible_outcomes(model):
+            prob = action_probs[:, action] * outcome_prob
+            landing = model.next_states[:, action, outcome]
+            moved = (landing >= 0) & (prob > 0)
+            rows.append(states[moved])
+            cols.append(landing[moved])
+            probs.append(prob[moved])
+            crashed = states[(landing == CRASHED) & (prob > 0)]
+            rows.append(np.repeat(crashed, n_start))
+            cols.append(np.tile(model.start_states, len(crashed)))
+            probs.append(np.repeat(prob[crashed] / n_start, n_start))
     matrix = coo_matrix(
         (np.concatenate(probs), (np.concatenate(rows), np.concatenate(cols))),
         shape=(model.n_states, model.n_states),
     )
-    return matrix.tocsr()  # duplicate entries (both outcomes to one state) are summed
+    return matrix.tocsr()  # duplicate entries (several ways to one state) are summed
 
 
-def _finishes_surely(model: TabularModel, policy: np.ndarray) -> np.ndarray:
-    """Which states reach the finish with probability 1 under ``policy``.
+def _finishes_surely(
+    model: TabularModel, action_probs: np.ndarray, graph: csr_matrix
+) -> np.ndarray:
+    """Which states reach the finish with probability 1 under the policy.
 
     A finite Markov chain ends surely from ``s`` exactly when every state reachable from ``s``
     can still reach the finish. Two breadth-first searches on the transition graph, each from one
@@ -177,11 +199,12 @@ def _finishes_surely(model: TabularModel, policy: np.ndarray) -> np.ndarray:
     """
     n = model.n_states
     states = np.arange(n)
-    graph = _policy_transitions(model, policy)
     # A node n stands for "finished": add an edge s -> n for every state that may finish.
     may_finish = np.zeros(n, dtype=bool)
-    for outcome, _ in _possible_outcomes(model):
-        may_finish |= model.next_states[states, policy, outcome] == FINISHED
+    for action in range(model.n_actions):
+        for outcome, _ in _possible_outcomes(model):
+            finishes = model.next_states[:, action, outcome] == FINISHED
+            may_finish |= finishes & (action_probs[:, action] > 0)
     reverse = _with_extra_node(graph, states[may_finish]).T.tocsr()
     can_finish = np.zeros(n + 1, dtype=bool)
     can_finish[breadth_first_order(reverse, n, directed=True, return_predecessors=False)] = True

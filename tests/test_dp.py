@@ -116,3 +116,27 @@ def test_greedy_tolerance_counts_near_ties():
     exact = greedy_actions(q_values, np.random.default_rng(0))
     near = greedy_actions(q_values, np.random.default_rng(0), tolerance=1e-9)
     assert set(exact) == {0} and set(near) == {0, 1}
+
+
+def test_stochastic_policy_evaluation_matches_simulation():
+    model = TabularModel.build(tiny_track("corner"), noise=0.1)
+    uniform = np.full((model.n_states, 9), 1 / 9)
+    exact = expected_steps_from_start(model, policy_evaluation(model, uniform))
+    rng = np.random.default_rng(11)
+    lengths = []
+    for _ in range(4000):
+        state, steps, finished = model.sample_start(rng), 0, False
+        while not finished:
+            state, _, finished, _ = model.sample_step(state, int(rng.integers(9)), rng)
+            steps += 1
+        lengths.append(steps)
+    assert abs(np.mean(lengths) - exact) < 4 * np.std(lengths) / np.sqrt(len(lengths))
+
+
+def test_one_hot_policy_equals_deterministic_policy(track1_model, track1_solution):
+    policy = greedy_actions(track1_solution.q_values, np.random.default_rng(2), tolerance=1e-9)
+    one_hot = np.eye(9)[policy]
+    np.testing.assert_allclose(policy_evaluation(track1_model, one_hot),
+                               policy_evaluation(track1_model, policy))
+    with pytest.raises(ValueError, match="expected"):
+        policy_evaluation(track1_model, policy[:-1])

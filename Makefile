@@ -1,0 +1,52 @@
+# The README's two commands: `make book` (set up, build the executed HTML book) and `make test`
+# (set up, run every check). Each creates or reuses .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_NOTEBOOKS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: test book notebooks benchmark lab clean
+
+# Reinstall only when the dependency list changes (the package itself is installed editable).
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable '.[test]'
+	touch $@
+
+$(VENV)/.installed-book: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable '.[book]'
+	touch $@
+
+$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable '.[lab,test]'
+	touch $@
+
+## make test: lint, the library's tests, and every chapter re-executed and compared by nbval
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_NOTEBOOKS) tests notebooks
+
+## make book: build the chapters, executed, into HTML (book/_build/html/index.html)
+book: $(VENV)/.installed-book
+	rm -rf book/_build/html book/_build/doctrees
+	$(BIN)/sphinx-build -b html --keep-going book book/_build/html
+	@echo "The book is at book/_build/html/index.html"
+
+## make notebooks: after editing a chapter's .py, regenerate and execute its paired .ipynb
+notebooks: $(VENV)/.installed-test
+	for chapter in notebooks/[0-9][0-9]_*.py; do \
+		$(BIN)/jupytext --to ipynb --execute "$$chapter" || exit 1; \
+	done
+
+## make benchmark: speed measurements (on demand, never part of the tests)
+benchmark: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_dp.py
+
+## make lab: open the chapters in JupyterLab
+lab: $(VENV)/.installed-lab
+	$(BIN)/jupyter lab notebooks
+
+clean:
+	rm -rf book/_build .pytest_cache
