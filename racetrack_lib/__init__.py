@@ -12,7 +12,7 @@ from .dp import (
 )
 from .env import ENV_ID, RacetrackEnv, register_envs
 from .errors import RacetrackError
-from .model import CRASHED, FINISHED, TabularModel
+from .model import CRASHED, FINISHED, Episode, TabularModel, run_episode
 from .track import Track, TrackError, load_track, parse_track
 
 register_envs()
@@ -20,6 +20,7 @@ register_envs()
 __all__ = [
     "CRASHED",
     "ENV_ID",
+    "Episode",
     "FINISHED",
     "RacetrackEnv",
     "RacetrackError",
@@ -32,5 +33,6 @@ __all__ = [
     "load_track",
     "parse_track",
     "policy_evaluation",
+    "run_episode",
     "value_iteration",
 ]

@@ -68,10 +68,13 @@ def plot_episode(model: TabularModel, episode: Episode, ax: Axes | None = None,
             ax.annotate("", xy=(c1, r1), xytext=(c0, r0),
                         arrowprops={"arrowstyle": "->", "color": colour, "linewidth": 1.8})
         ax.plot(c0, r0, "o", color=colour, markersize=3)
+    # The finishing move may end beyond the grid: widen the view so that it shows.
     n_rows, n_cols = model.track.shape
-    ax.set_xlim(-0.5, n_cols - 0.5)
-    ax.set_ylim(n_rows - 0.5, -0.5)
-    summary = f"{episode.n_steps} steps, {episode.n_crashes} crashes"
+    ends = np.array([end for _, end in episode.segments] or [(0, 0)])
+    ax.set_xlim(-0.5, max(n_cols - 0.5, ends[:, 1].max() + 0.5))
+    ax.set_ylim(n_rows - 0.5, min(-0.5, ends[:, 0].min() - 0.5))
+    crashes = "1 crash" if episode.n_crashes == 1 else f"{episode.n_crashes} crashes"
+    summary = f"{episode.n_steps} steps, {crashes}"
     ax.set_title((title + "\n" if title else "") + summary)
     return ax
 
@@ -109,4 +112,35 @@ def plot_convergence(max_changes: np.ndarray, ax: Axes | None = None,
     ax.set_xlabel("sweep k")
     ax.set_ylabel(r"$\max_s |V_{k+1}(s) - V_k(s)|$")
     ax.grid(True, which="both", alpha=0.3)
+    return ax
+
+
+def plot_path_cells(v_up: int, v_right: int, ax: Axes | None = None) -> Axes:
+    """Rule 3 drawn: the segment of a move and the cells it touches, labelled by group order."""
+    from .rules import path_cells  # local: plotting is the only user outside the rules
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3, 3))
+    groups = path_cells(v_up, v_right)
+    rows = range(-v_up - 1, 2)
+    cols = range(-1, v_right + 2)
+    for order, (t, cells) in enumerate(groups, start=1):
+        for d_row, d_col in cells:
+            ax.add_patch(plt.Rectangle((d_col - 0.5, d_row - 0.5), 1, 1,
+                                       facecolor=plt.cm.cividis(order / (len(groups) + 1)),
+                                       edgecolor="grey"))
+            ax.text(d_col, d_row, f"{order}\nt={t}", ha="center", va="center", fontsize=7,
+                    color="white" if order / (len(groups) + 1) < 0.5 else "black")
+    ax.add_patch(plt.Rectangle((-0.5, -0.5), 1, 1, facecolor="none", edgecolor="black", lw=2))
+    ax.annotate("", xy=(v_right, -v_up), xytext=(0, 0),
+                arrowprops={"arrowstyle": "->", "color": np.array(CAR_COLOUR) / 255, "lw": 2})
+    ax.set_xticks(list(cols))
+    ax.set_yticks(list(rows))
+    ax.set_xlim(min(cols) - 0.5, max(cols) + 0.5)
+    ax.set_ylim(max(rows) + 0.5, min(rows) - 0.5)
+    ax.set_aspect("equal")
+    ax.grid(False)
+    ax.set_xlabel("column offset")
+    ax.set_ylabel("row offset")
+    ax.set_title(f"velocity (up {v_up}, right {v_right})")
     return ax

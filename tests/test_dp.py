@@ -140,3 +140,19 @@ def test_one_hot_policy_equals_deterministic_policy(track1_model, track1_solutio
                                policy_evaluation(track1_model, policy))
     with pytest.raises(ValueError, match="expected"):
         policy_evaluation(track1_model, policy[:-1])
+
+
+def _start_cells_that_crash_on_purpose(model):
+    q_values = value_iteration(model).q_values[model.start_states]
+    tied = q_values >= q_values.max(axis=1, keepdims=True) - 1e-9
+    crashes = model.next_states[model.start_states, :, 0] == -2
+    return set(model.track.start_cells[(tied & crashes).any(axis=1), 1].tolist())
+
+
+@pytest.mark.parametrize(
+    ("track", "noise", "columns"),
+    [("track1", 0.0, {8}), ("track1", 0.02, {8}), ("track1", 0.1, set()), ("track2", 0.1, {22}),
+     ("track2", 0.5, {22})],
+)
+def test_crashing_on_purpose_claims_of_chapters_1_and_2(track, noise, columns):
+    assert _start_cells_that_crash_on_purpose(TabularModel.build(track, noise)) == columns

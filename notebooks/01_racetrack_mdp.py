@@ -1,0 +1,326 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 1. The racetrack MDP
+#
+# **What you will learn**
+# - the racetrack of Sutton & Barto's Exercise 5.12, with every rule stated exactly;
+# - how the track becomes a Markov decision process: states, actions, rewards, transitions;
+# - how the library compiles it into a table, and drives it through the Gymnasium interface;
+# - how bad a random driver is, and why crashing on purpose can be the best move.
+#
+# **Time**: about 30 minutes. **Needs**: Python and NumPy; no reinforcement learning yet.
+#
+# Everything this chapter runs comes from the library `racetrack_lib`; where the chapter shows
+# code, it shows the library's own source, so what you read is what runs.
+
+# %%
+import numpy as np
+import matplotlib.pyplot as plt
+import gymnasium as gym
+
+import racetrack_lib as rl
+from racetrack_lib import plotting, rules
+from racetrack_lib.show import show_source
+
+# %% [markdown]
+# ## The tracks
+#
+# A track is a text grid, one character a cell, row 0 at the top: `#` is a wall (off the track),
+# `.` is track, `S` is the start line and `F` the finish line. These are the two tracks of
+# Figure 5.5 of the book; the car starts at the bottom and must reach the finish line on the
+# right by turning a corner.
+
+# %%
+tracks = {name: rl.load_track(name) for name in ("track1", "track2")}
+print(tracks["track1"].to_text())
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 6), gridspec_kw={"width_ratios": [17, 32]})
+for ax, track in zip(axes, tracks.values()):
+    plotting.plot_track(track, ax=ax, legend=ax is axes[1])
+fig.suptitle("Figure 1.1: the two tracks of Figure 5.5 (Sutton & Barto)")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# A track file that breaks the grid rules is refused with a message that says where:
+
+# %%
+try:
+    rl.parse_track("#S.F\n#.x.\n")
+except rl.TrackError as error:
+    print(error)
+
+# %% [markdown]
+# ## The rules, exactly
+#
+# The exercise leaves a few details open, and published solutions fill them in differently,
+# which is why they report slightly different "optimal" numbers. This book fixes one reading;
+# the choices the book does not make are marked *(ours)*.
+#
+# **State.** The car's position (row, column) on a track or start cell, and its velocity
+# $(v_\uparrow, v_\rightarrow)$: how many cells it moves up and right per step, each an integer
+# from 0 to 4. The velocity is $(0, 0)$ only on the start line.
+#
+# **Actions.** The nine velocity increments $(\Delta v_\uparrow, \Delta v_\rightarrow) \in
+# \{-1, 0, +1\}^2$, numbered $a = 3(\Delta v_\uparrow + 1) + (\Delta v_\rightarrow + 1)$, so action 4
+# is "change nothing".
+#
+# **An episode** starts on a start cell drawn uniformly at random, at rest. Then each step:
+#
+# 1. **Noise.** With probability $p = 0.1$, independently at every step, both increments are
+#    zero whatever the action.
+# 2. **Velocity.** Each component of $v + \Delta v$ is clipped to $0..4$. If the result is $(0, 0)$
+#    and the car is not on the start line, the velocity stays what it was *(ours: the book only
+#    forbids $(0, 0)$)*.
+# 3. **Path.** The car moves from the centre of its cell by $v_\uparrow$ rows up and
+#    $v_\rightarrow$ columns right, along the straight segment between the two cell centres. It
+#    passes every cell whose *closed* square the segment touches - an edge or a corner point is
+#    enough - each at the first time $t \in (0, 1]$ it touches it; cells touched at the same $t$
+#    form a group. So a diagonal move through a grid corner touches both side cells: the car
+#    cannot squeeze between two walls that meet at a corner *(ours)*.
+# 4. **Outcome.** Walking the groups in order of $t$: the first group holding a finish cell ends
+#    the episode, even if it also holds a wall *(ours: ties go to the finish)*; otherwise the first
+#    group holding a wall, or a cell off the grid, is a **crash**: the car goes back to a start
+#    cell drawn uniformly at random, at rest, and the episode goes on; otherwise the car moves to
+#    the end cell.
+# 5. **Reward.** $-1$ for every step, the finishing step and a crash step included. No
+#    discounting ($\gamma = 1$) unless a chapter says otherwise.
+#
+# With $\gamma = 1$ and a reward of $-1$ a step, the return of an episode is minus its number of
+# steps: maximising return means finishing in as few steps as possible.
+#
+# Rule 3 is the subtle one. Here are the cells three moves touch, numbered by group, with the
+# time $t$ of first touch; the black square is the car's cell.
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(11, 4))
+for ax, velocity in zip(axes, [(1, 1), (1, 2), (3, 2)]):
+    plotting.plot_path_cells(*velocity, ax=ax)
+fig.suptitle("Figure 1.2: the cells a move passes (rule 3), grouped by first touch")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# The diagonal move (1, 1) passes exactly through the corner of four cells at $t = 1/2$: the
+# cell above, the cell to the right and the end cell are all touched at that instant, so they form
+# one group. The library computes these groups with exact fractions:
+
+# %%
+show_source(rules.path_cells)
+
+# %% [markdown]
+# The step rules 2 and 4 are the two functions below. `move_outcomes` decides rule 4 for every
+# cell of the track at once, for one velocity, by walking the groups in order.
+
+# %%
+show_source(rules.next_velocity, rules.move_outcomes)
+
+# %% [markdown]
+# ## The MDP in numbers
+#
+# How big is the problem? Every track or start cell can hold a car with any of the 24 non-zero
+# velocities; start cells also hold a car at rest.
+
+# %%
+for name, track in tracks.items():
+    n_cells = int(np.isin(track.cells, [1, 2]).sum())
+    model = rl.TabularModel.build(track, noise=0.1)
+    print(f"{name}: {track.shape[0]} x {track.shape[1]} grid, {n_cells} drivable cells, "
+          f"{len(track.start_cells)} start cells -> {n_cells} x 24 + {len(track.start_cells)} "
+          f"= {model.n_states} states, {model.n_actions} actions")
+
+# %% [markdown]
+# The action numbering, as a table of $(\Delta v_\uparrow, \Delta v_\rightarrow)$:
+
+# %%
+for dv_up in (1, 0, -1):
+    print("   ".join(f"a={rules.action_number(dv_up, dv_right)}: ({dv_up:+d}, {dv_right:+d})"
+                     for dv_right in (-1, 0, 1)))
+
+# %% [markdown]
+# ## The compiled model
+#
+# Rather than re-running the rules at every step, the library runs them once per
+# (state, action) and stores the answer. `TabularModel` numbers every state and keeps, for each
+# (state, action), its two possible outcomes: where the car lands when the increments apply, and
+# where it lands under the noise (increments zero). An outcome is a state id, or `FINISHED` (-1),
+# or `CRASHED` (-2). Dynamics then cost one table lookup, and so does everything built on them.
+
+# %%
+model = rl.TabularModel.build("track1", noise=0.1)
+print("next_states has shape", model.next_states.shape, "(states, actions, [intended, noise])")
+state = model.state_id(31, 5, 0, 0)  # start cell in column 5, at rest
+for action in (rules.action_number(1, 0), rules.action_number(1, 1), rules.action_number(0, -1)):
+    landing = model.next_states[state, action, 0]
+    print(f"from {model.describe(state)} action {action} {rules.action_increments(action)} "
+          f"-> {model.describe(landing)}")
+
+# %% [markdown]
+# One sampled step draws the noise, looks up the outcome, and restarts the car after a crash:
+
+# %%
+show_source(rl.TabularModel.sample_step)
+
+# %% [markdown]
+# ## The Gymnasium interface
+#
+# For code written against the standard interface, the same model is wrapped as a
+# [Gymnasium](https://gymnasium.farama.org) environment: importing `racetrack_lib` registers
+# `Racetrack-v0`. Observations are state ids; `info` decodes them. `reset(seed=...)` makes an
+# episode reproducible.
+
+# %%
+env = gym.make("Racetrack-v0", track="track1", noise=0.1, render_mode="ansi")
+observation, info = env.reset(seed=0)
+print("observation", observation, info)
+for action in (7, 7, 8):
+    observation, reward, terminated, truncated, info = env.step(action)
+    print(f"action {action}: reward {reward}, terminated {terminated}, {info}")
+print(env.render())
+
+# %% [markdown]
+# With this seed the noise struck twice in three steps: the second and the third action changed
+# nothing, and the car kept its velocity (1, 0).
+#
+# ## A random driver
+#
+# How long does a driver who picks one of the nine actions uniformly at random take? We drive
+# 30 seeded episodes through the Gymnasium interface:
+
+# %%
+def random_driver_episode(env: gym.Env, rng: np.random.Generator) -> tuple[int, int]:
+    """Drive one episode with uniformly random actions; return (steps, crashes)."""
+    env.reset(seed=int(rng.integers(2**31)))
+    steps = crashes = 0
+    terminated = False
+    while not terminated:
+        _, _, terminated, _, info = env.step(int(rng.integers(9)))
+        steps += 1
+        crashes += info["crashed"]
+    return steps, crashes
+
+
+rng = np.random.default_rng(2024)
+random_env = gym.make("Racetrack-v0", track="track1")
+episodes = np.array([random_driver_episode(random_env, rng) for _ in range(30)])
+print(f"random driver, 30 episodes: mean {episodes[:, 0].mean():.0f} steps "
+      f"(min {episodes[:, 0].min()}, max {episodes[:, 0].max()}), "
+      f"mean {episodes[:, 1].mean():.0f} crashes per episode")
+
+# %% [markdown]
+# Thirty episodes are a noisy estimate. Because the model is a table, we need not guess: the
+# expected number of steps of *any* policy solves one linear system (chapter 2 explains how).
+# For the uniformly random policy, $\pi(a \mid s) = 1/9$:
+
+# %%
+uniform = np.full((model.n_states, model.n_actions), 1 / 9)
+random_steps = rl.expected_steps_from_start(model, rl.policy_evaluation(model, uniform))
+print(f"random driver, exact expected steps from the start line: {random_steps:.1f}")
+assert 2400 < random_steps < 2600  # the prose below quotes "about 2,500"
+
+# %% [markdown]
+# About 2,500 steps, most of them spent crashing and restarting. Chapter 2 will show that a
+# good driver needs about 12.
+
+# %% [markdown]
+# ## Why crashing can be optimal
+#
+# A crash costs one step and puts the car on a *random* start cell. From a start cell that is
+# badly placed, that lottery can be cheaper than driving. To see it cleanly, switch the noise
+# off and ask dynamic programming (next chapter) for the optimal expected steps from each start
+# cell:
+
+# %%
+noiseless = rl.TabularModel.build("track1", noise=0.0)
+solution = rl.value_iteration(noiseless)
+steps_from = -solution.values[noiseless.start_states]
+for state, steps in zip(noiseless.start_states, steps_from):
+    row, col, _, _ = noiseless.describe(state)
+    print(f"start cell column {col}: {steps:.2f} steps")
+restart_cost = 1 + steps_from.mean()
+print(f"crash now: 1 + mean over start cells = {restart_cost:.2f} steps")
+
+# %% [markdown]
+# Without noise every start cell but the last needs a whole number of steps. The rightmost
+# start cell (column 8) needs 11.4, not a whole number: that is exactly the price of crashing at
+# once, one step plus the average over all six start cells, itself included
+# ($x = 1 + (4 \cdot 10 + 11 + x)/6$ gives $x = 11.4$). Driving away from column 8 without
+# crashing costs more:
+
+# %%
+worst = noiseless.state_id(31, 8, 0, 0)
+drives = [a for a in range(9) if noiseless.next_states[worst, a, 0] != rl.CRASHED]
+best_drive = -solution.q_values[worst, drives].max()
+print(f"from column 8: best move that does not crash {best_drive:.2f} steps, "
+      f"crash at once {-solution.values[worst]:.2f} steps")
+assert best_drive > -solution.values[worst] + 0.5
+
+# %% [markdown]
+# So from column 8 the optimal driver crashes on purpose and re-rolls its start cell:
+
+# %%
+policy = rl.greedy_actions(solution.q_values, np.random.default_rng(0), tolerance=1e-9)
+episode = rl.run_episode(noiseless, policy, np.random.default_rng(1), start_state=worst)
+print("first events from column 8:", episode.events[:3])
+assert episode.events[0] == "crash" and abs(steps_from[-1] - restart_cost) < 1e-9
+plotting.plot_episode(noiseless, episode,
+                      title="Figure 1.3: the optimal driver from column 8 crashes first")
+plt.show()
+
+# %% [markdown]
+# Learners in the later chapters find this trick too. It is a property of the rules (crashes
+# re-roll the start), not a bug; a variant that returned the car to where it crashed would have
+# a different optimum.
+#
+# ## Exercises
+#
+# 1. Count the states of track 2 by hand from its grid, and check your count against
+#    `rl.TabularModel.build("track2").n_states`.
+# 2. Which cells does the move with velocity (2, 2) touch, and in how many groups? Predict, then
+#    call `rules.path_cells(2, 2)`.
+# 3. Make a track on which the "ties go to the finish" rule changes the outcome of some move, and
+#    find that move in the model's `next_states`.
+# 4. Estimate the random driver's expected steps on track 2, by simulation and exactly.
+#
+# <details><summary>Solutions</summary>
+#
+# 1. Track 2 has 506 drivable cells (`.` or `S`), 23 of them on the start line. Each holds 24
+#    moving states and each start cell one more at rest: $506 \times 24 + 23 = 12{,}167$.
+#    `np.isin(tracks["track2"].cells, [1, 2]).sum()` counts the cells for you.
+# 2. Velocity (2, 2) is a pure diagonal: it passes two grid corners, at $t = 1/4$ and $t = 3/4$,
+#    so `path_cells(2, 2)` has two groups of three cells each: $\{(-1,0), (-1,1), (0,1)\}$ then
+#    $\{(-2,1), (-2,2), (-1,2)\}$.
+# 3. The smallest example is the two-row track `#F` over `S#`: from the start cell at rest, the
+#    action (+1, +1) moves diagonally through the corner where both walls and the finish cell
+#    meet; `TabularModel.build("#F\nS#\n", noise=0).next_states[0, 8, 0]` is `FINISHED` (-1).
+# 4. Reuse `random_driver_episode` with `gym.make("Racetrack-v0", track="track2")`, and
+#    `rl.policy_evaluation` with the uniform policy on `rl.TabularModel.build("track2")`.
+#
+# </details>
+#
+# ## Summary
+#
+# - The racetrack is a finite MDP: a state is a position and a velocity (7,014 states on track 1,
+#   12,167 on track 2), an action is one of nine velocity increments, every step pays $-1$.
+# - The rules are fixed exactly, including the corner cases the exercise leaves open; each has a
+#   test in the library.
+# - The library compiles the rules once into a table of outcomes (`TabularModel`), which the
+#   Gymnasium environment, dynamic programming and every learner share.
+# - A random driver needs about 2,500 steps; the exact value of any policy comes from one linear
+#   solve; and because a crash re-rolls the start cell, crashing can be the best move.
+#
+# **Next**: chapter 2 computes the optimal policy exactly - the ground truth for the whole book.
