@@ -27,9 +27,9 @@
 # code, it shows the library's own source, so what you read is what runs.
 
 # %%
-import numpy as np
-import matplotlib.pyplot as plt
 import gymnasium as gym
+import matplotlib.pyplot as plt
+import numpy as np
 
 import racetrack_lib as rl
 from racetrack_lib import plotting, rules

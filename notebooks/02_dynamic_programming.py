@@ -27,9 +27,9 @@
 # **Time**: about 30 minutes. **Needs**: chapter 1.
 
 # %%
-import numpy as np
-import matplotlib.pyplot as plt
 import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
 
 import racetrack_lib as rl
 from racetrack_lib import dp, plotting

@@ -20,8 +20,8 @@ register_envs()
 __all__ = [
     "CRASHED",
     "ENV_ID",
-    "Episode",
     "FINISHED",
+    "Episode",
     "RacetrackEnv",
     "RacetrackError",
     "TabularModel",
