@@ -1,0 +1,41 @@
+"""Each chapter's executed .ipynb is the same notebook as its .py source (jupytext pairing).
+
+jupytext's own --diff exits 0 either way, so the cells are compared here. nbval (run by
+`make test` on notebooks/) then re-executes each .ipynb and compares its outputs.
+"""
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
+CHAPTERS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+
+
+def test_every_chapter_is_paired():
+    assert CHAPTERS, "no chapters found"
+    sources = {path.stem for path in CHAPTERS}
+    executed = {path.stem for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
+    assert sources == executed
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=lambda path: path.stem)
+def test_ipynb_in_sync_with_py(source: Path):
+    text_cells = jupytext.read(source).cells
+    notebook_cells = nbformat.read(source.with_suffix(".ipynb"), as_version=4).cells
+    assert [(cell.cell_type, cell.source.strip()) for cell in notebook_cells] == [
+        (cell.cell_type, cell.source.strip()) for cell in text_cells
+    ], f"{source.name} changed: run `make notebooks` to regenerate its .ipynb"
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=lambda path: path.stem)
+def test_ipynb_is_executed_without_errors(source: Path):
+    notebook = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count is not None for cell in code_cells), "not executed"
+    counts = [cell.execution_count for cell in code_cells]
+    assert counts == list(range(1, len(counts) + 1)), "not executed top to bottom in one run"
+    outputs = [output for cell in code_cells for output in cell.outputs]
+    assert not [output for output in outputs if output.output_type == "error"]
