@@ -3,16 +3,11 @@
 Importing it registers the Gymnasium environment ``Racetrack-v0``.
 """
 
-from .dp import (
-    backup,
-    expected_steps_from_start,
-    greedy_actions,
-    policy_evaluation,
-    value_iteration,
-)
+from .dp import backup, expected_steps_from_start, policy_evaluation, value_iteration
 from .env import ENV_ID, RacetrackEnv, register_envs
 from .errors import RacetrackError
 from .model import CRASHED, FINISHED, Episode, TabularModel, run_episode
+from .policy import epsilon_greedy, greedy_action, greedy_actions
 from .track import Track, TrackError, load_track, parse_track
 
 register_envs()
@@ -28,7 +23,9 @@ __all__ = [
     "Track",
     "TrackError",
     "backup",
+    "epsilon_greedy",
     "expected_steps_from_start",
+    "greedy_action",
     "greedy_actions",
     "load_track",
     "parse_track",

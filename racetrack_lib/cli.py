@@ -14,9 +14,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .dp import expected_steps_from_start, greedy_actions, policy_evaluation, value_iteration
+from .dp import expected_steps_from_start, policy_evaluation, value_iteration
 from .errors import RacetrackError, check_range
 from .model import TabularModel
+from .policy import greedy_actions
 
 EXIT_BAD_INPUT = 2
 

@@ -88,27 +88,6 @@ def value_iteration(
                                 np.array(max_changes))
 
 
-def greedy_actions(
-    q_values: np.ndarray, rng: np.random.Generator, tolerance: float = 0.0
-) -> np.ndarray:
-    """The greedy action of each row of ``q_values``, ties broken uniformly at random.
-
-    ``np.argmax`` would always pick the lowest-numbered of tied actions, a bias that a learner
-    starting from an all-zero table would inherit. Actions within ``tolerance`` of the row's
-    maximum count as tied (use a small tolerance for values computed in floating point).
-
-    Args:
-        q_values: shape ``(..., n_actions)``.
-    Returns:
-        integer array of shape ``q_values.shape[:-1]``.
-    """
-    best = q_values.max(axis=-1, keepdims=True)
-    tied = q_values >= best - tolerance
-    # A random key for every action; the largest key among the tied actions wins.
-    keys = np.where(tied, rng.random(q_values.shape), -1.0)
-    return keys.argmax(axis=-1)
-
-
 def policy_evaluation(
     model: TabularModel, policy: np.ndarray, gamma: float = 1.0
 ) -> np.ndarray:

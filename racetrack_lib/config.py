@@ -1,0 +1,89 @@
+"""Every hyperparameter of the agent in one validated record."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from numbers import Integral
+
+from .errors import RacetrackError, check_range
+
+TARGETS = ("q_learning", "sarsa")
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """The agent's hyperparameters; every field is checked when the config is made.
+
+    Attributes:
+        alpha: step size ``alpha`` of the TD update, in (0, 1].
+        gamma: discount factor ``gamma``, in (0, 1]; 1 makes returns minus the number of steps.
+        epsilon_start: exploration rate of the first episode, in [0, 1].
+        epsilon_decay: factor applied to epsilon after every episode, in (0, 1].
+        epsilon_min: the floor epsilon decays to, in [0, epsilon_start].
+        target: ``"q_learning"`` (off-policy, max over next actions) or ``"sarsa"`` (on-policy,
+            the next action actually taken).
+        num_episodes: episodes each agent trains for, at least 1.
+        max_episode_steps: an episode is cut after this many steps (a safety net for policies
+            that loop; a cut episode gets no terminal update), at least 1.
+        trace_decay: ``lambda`` of eligibility traces (chapter 4); 0 is one-step TD.
+        memory_size: capacity of the replay memory (chapter 5); 0 is no replay.
+        batch_size: transitions replayed per real step (chapter 5).
+        planning_steps: simulated updates per real step (chapter 6); 0 is no planning.
+    """
+
+    alpha: float = 0.2
+    gamma: float = 1.0
+    epsilon_start: float = 1.0
+    epsilon_decay: float = 0.99
+    epsilon_min: float = 0.01
+    target: str = "q_learning"
+    num_episodes: int = 100_000
+    max_episode_steps: int = 100_000
+    trace_decay: float = 0.0
+    memory_size: int = 0
+    batch_size: int = 0
+    planning_steps: int = 0
+
+    def __post_init__(self) -> None:
+        check_range("alpha", self.alpha, 0.0, 1.0, low_open=True)
+        check_range("gamma", self.gamma, 0.0, 1.0, low_open=True)
+        check_range("epsilon_start", self.epsilon_start, 0.0, 1.0)
+        check_range("epsilon_decay", self.epsilon_decay, 0.0, 1.0, low_open=True)
+        check_range("epsilon_min", self.epsilon_min, 0.0, self.epsilon_start)
+        if self.target not in TARGETS:
+            raise RacetrackError(f"target = {self.target!r} is not one of {', '.join(TARGETS)}")
+        _check_count("num_episodes", self.num_episodes, 1, 10_000_000)
+        _check_count("max_episode_steps", self.max_episode_steps, 1, 100_000_000)
+        check_range("trace_decay", self.trace_decay, 0.0, 1.0)
+        _check_count("memory_size", self.memory_size, 0, 100_000_000)
+        _check_count("batch_size", self.batch_size, 0, 100_000)
+        _check_count("planning_steps", self.planning_steps, 0, 100_000)
+        # Components of later chapters: accepted in the config, refused until they exist.
+        for name in ("trace_decay", "memory_size", "batch_size", "planning_steps"):
+            if getattr(self, name) != 0:
+                raise RacetrackError(
+                    f"{name} = {getattr(self, name)!r} is not supported yet: allowed 0"
+                )
+
+    def epsilon(self, episode: int) -> float:
+        """The exploration rate of episode ``episode`` (counted from 0):
+        ``epsilon_e = max(epsilon_min, epsilon_start * epsilon_decay ** e)``."""
+        return max(self.epsilon_min, self.epsilon_start * self.epsilon_decay**episode)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> AgentConfig:
+        known = {field.name for field in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise RacetrackError(f"unknown hyperparameter(s): {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+
+def _check_count(name: str, value: int, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise RacetrackError(f"{name} = {value!r} is not a whole number")
+    if not low <= value <= high:
+        raise RacetrackError(f"{name} = {value!r} is out of range: allowed [{low}, {high}]")

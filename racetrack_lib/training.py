@@ -1,0 +1,174 @@
+"""Training several independent agents and measuring them against the exact optimum.
+
+Each agent has its own Q table and its own random stream, ``SeedSequence(seed).spawn(n_agents)``:
+agent ``i``'s numbers depend on ``seed`` and ``i`` only, never on how many agents run beside it.
+Every ``eval_every`` episodes each agent's greedy policy is evaluated exactly on the model, so the
+learning curve is the true expected number of steps, not a noisy return.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .config import AgentConfig
+from .dp import expected_steps_from_start, value_iteration
+from .errors import RacetrackError
+from .evaluation import expected_steps_of_greedy
+from .model import TabularModel
+from .td import td_episodes
+from .track import Track
+
+WITHIN = 0.10  # "within 10 % of the optimum"
+
+
+@dataclass
+class TrainingResult:
+    """What :func:`train` measured. Shapes use A agents, E episodes, K evaluations.
+
+    Attributes:
+        config: the hyperparameters.
+        track_name, noise, seed: what was trained on, and the root seed.
+        optimal_expected_steps: the DP optimum from the start line.
+        episode_lengths: ``(A, E)`` steps of every episode (the return is minus this).
+        eval_episodes: ``(K,)`` episodes completed at each evaluation.
+        eval_env_steps: ``(A, K)`` real steps taken by then.
+        greedy_expected_steps: ``(A, K)`` exact expected steps of the greedy policy then
+            (``inf``: the policy does not finish with probability 1).
+        q_values: ``(A, n_states, 9)`` the final tables.
+        seconds: wall time of the training (without the DP solve).
+    """
+
+    config: AgentConfig
+    track_name: str
+    noise: float
+    seed: int
+    optimal_expected_steps: float
+    episode_lengths: np.ndarray
+    eval_episodes: np.ndarray
+    eval_env_steps: np.ndarray
+    greedy_expected_steps: np.ndarray
+    q_values: np.ndarray
+    seconds: float
+
+    @property
+    def n_agents(self) -> int:
+        return self.episode_lengths.shape[0]
+
+    @property
+    def returns(self) -> np.ndarray:
+        """``(A, E)`` undiscounted return of every episode: -1 per step."""
+        return -np.abs(self.episode_lengths).astype(float)
+
+    @property
+    def final_expected_steps(self) -> np.ndarray:
+        """``(A,)`` exact expected steps of each agent's final greedy policy."""
+        return self.greedy_expected_steps[:, -1]
+
+    @property
+    def env_steps(self) -> int:
+        """Real environment steps taken by all agents together."""
+        return int(np.abs(self.episode_lengths).sum())
+
+    def steps_to_within(self, fraction: float = WITHIN) -> np.ndarray:
+        """``(A,)`` real steps until the greedy policy was first within ``fraction`` of the
+        optimum (``nan`` if never): the sample efficiency of each agent."""
+        good = self.greedy_expected_steps <= (1 + fraction) * self.optimal_expected_steps
+        first = np.argmax(good, axis=1)
+        steps = self.eval_env_steps[np.arange(self.n_agents), first].astype(float)
+        return np.where(good.any(axis=1), steps, np.nan)
+
+    def mean_return_last(self, episodes: int = 100) -> np.ndarray:
+        """``(A,)`` mean return of each agent's last ``episodes`` episodes."""
+        return self.returns[:, -episodes:].mean(axis=1)
+
+
+def agent_generators(seed: int, n_agents: int) -> list[tuple[np.random.Generator, np.random.Generator]]:
+    """For each agent, a (training, evaluation) pair of independent generators.
+
+    ``SeedSequence(seed).spawn(n)`` gives child ``i`` the same entropy whatever ``n`` is, so agent
+    ``i`` is the same agent in a run of 2 agents or of 8. Evaluation (random tie-breaking of the
+    greedy policy) draws from its own stream, so evaluating more or less often never changes
+    what an agent learns.
+    """
+    generators = []
+    for child in np.random.SeedSequence(seed).spawn(n_agents):
+        training, evaluation = child.spawn(2)
+        generators.append((np.random.default_rng(training), np.random.default_rng(evaluation)))
+    return generators
+
+
+def train(
+    config: AgentConfig,
+    track: str | Path | Track | TabularModel = "track1",
+    n_agents: int = 8,
+    seed: int = 0,
+    noise: float = 0.1,
+    eval_every: int = 100,
+    progress: bool | None = None,
+) -> TrainingResult:
+    """Train ``n_agents`` independent agents for ``config.num_episodes`` episodes each.
+
+    Args:
+        config: the hyperparameters (validated when made).
+        track: a track name, path, text or Track, or an already compiled TabularModel.
+        n_agents: how many independent agents.
+        seed: the root seed; the same seed gives the same numbers.
+        noise: the track's noise (ignored when ``track`` is a TabularModel).
+        eval_every: evaluate each greedy policy exactly every this many episodes (and at the end).
+        progress: show a progress bar; ``None`` shows one for long runs only.
+    """
+    if isinstance(n_agents, bool) or not isinstance(n_agents, int) or not 1 <= n_agents <= 10_000:
+        raise RacetrackError(f"n_agents = {n_agents!r} is out of range: allowed [1, 10000]")
+    if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1:
+        raise RacetrackError(f"eval_every = {eval_every!r} is out of range: allowed [1, inf)")
+    model = track if isinstance(track, TabularModel) else TabularModel.build(track, noise)
+    optimum = expected_steps_from_start(model, value_iteration(model, gamma=1.0).values)
+    checkpoints = _checkpoints(config.num_episodes, eval_every)
+    epsilons = np.array([config.epsilon(e) for e in range(config.num_episodes)])
+
+    lengths = np.zeros((n_agents, config.num_episodes), dtype=np.int64)
+    q_tables = np.zeros((n_agents, model.n_states, model.n_actions))
+    greedy_steps = np.zeros((n_agents, len(checkpoints)))
+    if progress is None:
+        progress = n_agents * config.num_episodes >= 200_000
+    bar = tqdm(total=n_agents * config.num_episodes, disable=not progress, unit="episode",
+               desc="training")
+    started = time.perf_counter()
+    for agent, (training_rng, evaluation_rng) in enumerate(agent_generators(seed, n_agents)):
+        done = 0
+        for k, checkpoint in enumerate(checkpoints):
+            td_episodes(q_tables[agent], model.next_states, model.start_states, model.noise,
+                        config.alpha, config.gamma, epsilons[done:checkpoint],
+                        config.target == "sarsa", config.max_episode_steps, training_rng,
+                        lengths[agent, done:checkpoint])
+            greedy_steps[agent, k] = expected_steps_of_greedy(model, q_tables[agent],
+                                                              evaluation_rng)
+            bar.update(checkpoint - done)
+            done = checkpoint
+    bar.close()
+    seconds = time.perf_counter() - started
+    cumulative = np.cumsum(np.abs(lengths), axis=1)
+    return TrainingResult(
+        config=config,
+        track_name=model.track.name,
+        noise=model.noise,
+        seed=seed,
+        optimal_expected_steps=optimum,
+        episode_lengths=lengths,
+        eval_episodes=checkpoints,
+        eval_env_steps=cumulative[:, checkpoints - 1],
+        greedy_expected_steps=greedy_steps,
+        q_values=q_tables,
+        seconds=seconds,
+    )
+
+
+def _checkpoints(num_episodes: int, eval_every: int) -> np.ndarray:
+    """Episode counts after which to evaluate: every ``eval_every``, and always the last."""
+    points = [*range(eval_every, num_episodes, eval_every), num_episodes]
+    return np.array(points, dtype=np.int64)
