@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
+from .config import AgentConfig
 from .dp import expected_steps_from_start, policy_evaluation, value_iteration
 from .errors import RacetrackError, check_range
 from .model import TabularModel
 from .policy import greedy_actions
+from .training import default_eval_every, train
 
 EXIT_BAD_INPUT = 2
 
@@ -49,7 +53,91 @@ def build_parser() -> argparse.ArgumentParser:
                        help="discount factor in (0, 1] (default 1)")
     solve.add_argument("--json", action="store_true", help="print the result as JSON")
     solve.set_defaults(run=_solve)
+
+    defaults = AgentConfig()
+    train = commands.add_parser(
+        "train", help="train independent agents and measure them against the exact optimum"
+    )
+    train.add_argument("track", help="track1, track2, or a path to a track file")
+    train.add_argument("--noise", type=_number, default=0.1,
+                       help="probability that a step's increments are zero (default 0.1)")
+    train.add_argument("--target", default=defaults.target,
+                       help="q_learning or sarsa (default %(default)s)")
+    train.add_argument("--alpha", type=_number, default=defaults.alpha,
+                       help="step size in (0, 1] (default %(default)s)")
+    train.add_argument("--gamma", type=_number, default=defaults.gamma,
+                       help="discount factor in (0, 1] (default %(default)s)")
+    train.add_argument("--epsilon", type=_number, default=defaults.epsilon_start,
+                       help="exploration rate of the first episode (default %(default)s)")
+    train.add_argument("--epsilon-decay", type=_number, default=defaults.epsilon_decay,
+                       help="factor applied to epsilon after each episode (default %(default)s)")
+    train.add_argument("--epsilon-min", type=_number, default=defaults.epsilon_min,
+                       help="the floor of epsilon (default %(default)s)")
+    train.add_argument("--trace-decay", type=_number, default=defaults.trace_decay,
+                       help="lambda of eligibility traces (default %(default)s)")
+    train.add_argument("--memory-size", type=_whole, default=defaults.memory_size,
+                       help="replay memory capacity (default %(default)s)")
+    train.add_argument("--batch-size", type=_whole, default=defaults.batch_size,
+                       help="transitions replayed per step (default %(default)s)")
+    train.add_argument("--planning-steps", type=_whole, default=defaults.planning_steps,
+                       help="simulated updates per real step (default %(default)s)")
+    train.add_argument("--agents", type=_whole, default=8,
+                       help="number of independent agents (default %(default)s)")
+    train.add_argument("--episodes", type=_whole, default=defaults.num_episodes,
+                       help="episodes per agent (default %(default)s)")
+    train.add_argument("--eval-every", type=_whole, default=None,
+                       help="evaluate each greedy policy exactly every N episodes "
+                            "(default: episodes / 100)")
+    train.add_argument("--seed", type=_whole, default=0, help="root seed (default 0)")
+    train.add_argument("--json", action="store_true", help="print the result as JSON")
+    train.add_argument("--out", default=None, help="also write the JSON result to this file")
+    train.set_defaults(run=_train)
     return parser
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _train(args: argparse.Namespace) -> dict:
+    """Train ``--agents`` agents; report each final greedy policy's exact expected steps."""
+    config = AgentConfig(
+        alpha=args.alpha, gamma=args.gamma, epsilon_start=args.epsilon,
+        epsilon_decay=args.epsilon_decay, epsilon_min=args.epsilon_min, target=args.target,
+        num_episodes=args.episodes, trace_decay=args.trace_decay,
+        memory_size=args.memory_size, batch_size=args.batch_size,
+        planning_steps=args.planning_steps,
+    )
+    check_range("--noise", args.noise, 0.0, 1.0, high_open=True)
+    eval_every = args.eval_every if args.eval_every is not None else default_eval_every(
+        config.num_episodes)
+    if eval_every < 1:
+        raise RacetrackError(f"--eval-every = {eval_every} is out of range: allowed [1, inf)")
+    if not 1 <= args.agents <= 10_000:
+        raise RacetrackError(f"--agents = {args.agents} is out of range: allowed [1, 10000]")
+    if args.seed < 0:
+        raise RacetrackError(f"--seed = {args.seed} is out of range: allowed [0, inf)")
+    model = TabularModel.build(args.track, args.noise)
+    result = train(config, model, n_agents=args.agents, seed=args.seed, eval_every=eval_every,
+                   progress=None if sys.stderr.isatty() else False)
+    return {
+        "track": model.track.name,
+        "noise": model.noise,
+        "seed": args.seed,
+        "agents": args.agents,
+        "eval_every": eval_every,
+        "config": config.to_dict(),
+        "optimal_expected_steps": result.optimal_expected_steps,
+        "greedy_expected_steps": [_finite(x) for x in result.final_expected_steps],
+        "steps_to_within_10pct": [None if np.isnan(x) else int(x)
+                                  for x in result.steps_to_within(0.10)],
+        "mean_return_last_100": [float(x) for x in result.mean_return_last(100)],
+        "env_steps": result.env_steps,
+        "seconds": round(result.seconds, 4),
+    }
 
 
 def _solve(args: argparse.Namespace) -> dict:
@@ -93,6 +181,13 @@ def _print_text(command: str, result: dict) -> None:
         print(f"optimal expected steps from the start line: {result['expected_steps_from_start']}")
         for cell in result["per_start_cell"]:
             print(f"  start cell (row {cell['row']}, col {cell['col']}): {cell['expected_steps']}")
+    elif command == "train":
+        steps = [f"{x:.2f}" if x is not None else "never" for x in result["greedy_expected_steps"]]
+        print(f"{result['agents']} agents x {result['config']['num_episodes']} episodes on "
+              f"{result['track']} ({result['config']['target']}): {result['env_steps']} real "
+              f"steps in {result['seconds']} s")
+        print(f"optimal expected steps {result['optimal_expected_steps']:.3f}; final greedy "
+              f"policies: {', '.join(steps)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,11 +198,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RacetrackError as error:
         print(f"racetrack: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    text = json.dumps(result, indent=2)
+    if getattr(args, "out", None):
+        _write_atomically(Path(args.out), text + "\n")
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(text)
     else:
         _print_text(args.command, result)
     return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it: a reader (or an interrupted
+    run) never sees half a file, and an old result is replaced only by a complete new one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise RacetrackError(f"--out {path}: cannot write ({error.strerror})") from None
 
 
 if __name__ == "__main__":

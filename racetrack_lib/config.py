@@ -34,7 +34,7 @@ class AgentConfig:
     alpha: float = 0.2
     gamma: float = 1.0
     epsilon_start: float = 1.0
-    epsilon_decay: float = 0.99
+    epsilon_decay: float = 0.999
     epsilon_min: float = 0.01
     target: str = "q_learning"
     num_episodes: int = 100_000

@@ -102,13 +102,18 @@ def agent_generators(seed: int, n_agents: int) -> list[tuple[np.random.Generator
     return generators
 
 
+def default_eval_every(num_episodes: int) -> int:
+    """About 100 exact evaluations per agent: enough for a smooth curve, cheap next to training."""
+    return max(1, num_episodes // 100)
+
+
 def train(
     config: AgentConfig,
     track: str | Path | Track | TabularModel = "track1",
     n_agents: int = 8,
     seed: int = 0,
     noise: float = 0.1,
-    eval_every: int = 100,
+    eval_every: int | None = None,
     progress: bool | None = None,
 ) -> TrainingResult:
     """Train ``n_agents`` independent agents for ``config.num_episodes`` episodes each.
@@ -119,11 +124,14 @@ def train(
         n_agents: how many independent agents.
         seed: the root seed; the same seed gives the same numbers.
         noise: the track's noise (ignored when ``track`` is a TabularModel).
-        eval_every: evaluate each greedy policy exactly every this many episodes (and at the end).
+        eval_every: evaluate each greedy policy exactly every this many episodes (and at the end);
+            ``None``: ``num_episodes // 100``.
         progress: show a progress bar; ``None`` shows one for long runs only.
     """
     if isinstance(n_agents, bool) or not isinstance(n_agents, int) or not 1 <= n_agents <= 10_000:
         raise RacetrackError(f"n_agents = {n_agents!r} is out of range: allowed [1, 10000]")
+    if eval_every is None:
+        eval_every = default_eval_every(config.num_episodes)
     if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1:
         raise RacetrackError(f"eval_every = {eval_every!r} is out of range: allowed [1, inf)")
     model = track if isinstance(track, TabularModel) else TabularModel.build(track, noise)
