@@ -138,7 +138,7 @@ def sample_transition(
 
 # The same function, uncompiled, for callers in Python: passing a Generator into compiled code
 # costs ~20 microseconds a call, far more than the step itself. Same source, same random draws.
-_sample_transition_python = sample_transition.py_func
+_sample_transition_python = getattr(sample_transition, "py_func", sample_transition)  # no JIT: itself
 
 
 @dataclass

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from reference_racetrack import read_grid, reference_expected_steps
 
@@ -89,3 +90,71 @@ def test_console_script_is_installed():
                                 "--json"], capture_output=True, text=True, timeout=120,
                                cwd=Path(__file__).parent.parent)
     assert json.loads(completed.stdout)["expected_steps_from_start"] == pytest.approx(2.0)
+
+
+@pytest.fixture(scope="module")
+def default_training_runs():
+    """The command of issue #4's acceptance, run twice, and with two agents."""
+    runs = []
+    for agents in ("8", "8", "2"):
+        completed = run_cli("train", "track1", "--agents", agents, "--seed", "0", "--json")
+        assert completed.returncode == 0, completed.stderr
+        runs.append(json.loads(completed.stdout))
+    return runs
+
+
+def test_train_defaults_reach_within_10pct_of_the_optimum(default_training_runs):
+    result = default_training_runs[0]
+    keys = {"config", "optimal_expected_steps", "greedy_expected_steps", "steps_to_within_10pct",
+            "mean_return_last_100", "env_steps", "seconds"}
+    assert keys <= set(result)
+    assert result["optimal_expected_steps"] == pytest.approx(12.1013, abs=1e-3)
+    finals = result["greedy_expected_steps"]
+    assert len(finals) == 8 and None not in finals
+    assert np.median(finals) <= 1.10 * result["optimal_expected_steps"]
+    assert all(isinstance(steps, int) for steps in result["steps_to_within_10pct"])
+    assert result["env_steps"] > 8 * result["config"]["num_episodes"] * 10
+
+
+def test_train_is_reproducible_and_agents_independent(default_training_runs):
+    first, again, two = default_training_runs
+    for key in ("greedy_expected_steps", "steps_to_within_10pct", "mean_return_last_100",
+                "env_steps"):
+        assert first[key] == again[key], key
+    for key in ("greedy_expected_steps", "steps_to_within_10pct", "mean_return_last_100"):
+        assert two[key] == first[key][:2], key
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--alpha", "1.5"], "alpha = 1.5 is out of range: allowed (0, 1]"),
+        (["--gamma", "-1"], "gamma = -1.0 is out of range: allowed (0, 1]"),
+        (["--epsilon-decay", "0"], "epsilon_decay = 0.0 is out of range: allowed (0, 1]"),
+        (["--target", "td0"], "target = 'td0' is not one of q_learning, sarsa"),
+        (["--episodes", "0"], "num_episodes = 0 is out of range"),
+        (["--agents", "0"], "--agents = 0 is out of range: allowed [1, 10000]"),
+        (["--eval-every", "0"], "--eval-every = 0 is out of range"),
+        (["--episodes", "ten"], "argument --episodes: 'ten' is not a whole number"),
+        (["--noise", "1"], "--noise = 1.0 is out of range: allowed [0, 1)"),
+    ],
+)
+def test_train_bad_input_exits_2_naming_the_parameter(args, message):
+    completed = run_cli("train", "track1", *args)
+    assert completed.returncode == 2
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], completed.stderr
+
+
+def test_train_out_file_is_written_whole(tmp_path: Path):
+    out = tmp_path / "result.json"
+    completed = run_cli("train", "track1", "--agents", "2", "--episodes", "500", "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
+    saved = json.loads(out.read_text())
+    assert saved["agents"] == 2 and len(saved["greedy_expected_steps"]) == 2
+    assert "final greedy policies" in completed.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]  # no temporary left behind
+    # A bad run never touches an existing result.
+    before = out.read_text()
+    assert run_cli("train", "track1", "--alpha", "2", "--out", str(out)).returncode == 2
+    assert out.read_text() == before
