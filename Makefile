@@ -37,12 +37,13 @@ book: $(VENV)/.installed-book
 ## make notebooks: after editing a chapter's .py, regenerate and execute its paired .ipynb
 notebooks: $(VENV)/.installed-test
 	for chapter in notebooks/[0-9][0-9]_*.py; do \
-		$(BIN)/jupytext --to ipynb --update --execute "$$chapter" || exit 1; \
+		$(BIN)/jupytext --to ipynb --execute "$$chapter" || exit 1; \
 	done
 
 ## make benchmark: speed measurements (on demand, never part of the tests)
 benchmark: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_dp.py
+	$(BIN)/python benchmarks/bench_td.py
 
 ## make lab: open the chapters in JupyterLab
 lab: $(VENV)/.installed-lab

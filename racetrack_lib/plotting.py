@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 
 from .env import CAR_COLOUR, CELL_COLOURS
 from .model import Episode, TabularModel
@@ -143,4 +143,43 @@ def plot_path_cells(v_up: int, v_right: int, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("column offset")
     ax.set_ylabel("row offset")
     ax.set_title(f"velocity (up {v_up}, right {v_right})")
+    return ax
+
+
+def plot_learning_curves(results: dict, ax: Axes | None = None, x: str = "steps",
+                         ceiling: float = 1e4) -> Axes:
+    """Learning curves measured exactly: each greedy policy's expected steps from the start line,
+    median over agents with the interquartile band, against real steps (or episodes).
+
+    Args:
+        results: ``{label: TrainingResult}``.
+        x: ``"steps"`` (real environment steps per agent, median over agents) or ``"episodes"``.
+        ceiling: policies that never finish (infinite steps) are drawn at this height.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    optimum = None
+    for label, result in results.items():
+        steps = np.minimum(result.greedy_expected_steps, ceiling)  # inf: drawn at the ceiling
+        low, median, high = np.percentile(steps, [25, 50, 75], axis=0)
+        if x == "steps":
+            horizontal = np.median(result.eval_env_steps, axis=0)
+        else:
+            horizontal = result.eval_episodes
+        (line,) = ax.plot(horizontal, median, label=f"{label} (median of {result.n_agents})")
+        ax.fill_between(horizontal, low, high, color=line.get_color(), alpha=0.25, linewidth=0)
+        optimum = result.optimal_expected_steps
+    if optimum is not None:
+        ax.axhline(optimum, color="black", linewidth=1, label=f"DP optimum {optimum:.2f}")
+        ax.axhspan(optimum, 1.1 * optimum, color="grey", alpha=0.15, label="within 10 %")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(0.9 * (optimum or 1), min(ceiling * 1.2, 400))
+    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_yticks([10, 12, 15, 20, 30, 50, 100, 200, 400])
+    ax.set_xlabel("real steps per agent" if x == "steps" else "episodes")
+    ax.set_ylabel("greedy policy: expected steps\n(exact, from the start line)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
     return ax

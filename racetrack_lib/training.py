@@ -143,7 +143,7 @@ def train(
     q_tables = np.zeros((n_agents, model.n_states, model.n_actions))
     greedy_steps = np.zeros((n_agents, len(checkpoints)))
     if progress is None:
-        progress = n_agents * config.num_episodes >= 200_000
+        progress = n_agents * config.num_episodes >= 2_000_000  # roughly 5 s or more
     bar = tqdm(total=n_agents * config.num_episodes, disable=not progress, unit="episode",
                desc="training")
     started = time.perf_counter()
@@ -177,6 +177,9 @@ def train(
 
 
 def _checkpoints(num_episodes: int, eval_every: int) -> np.ndarray:
-    """Episode counts after which to evaluate: every ``eval_every``, and always the last."""
-    points = [*range(eval_every, num_episodes, eval_every), num_episodes]
-    return np.array(points, dtype=np.int64)
+    """Episode counts after which to evaluate: every ``eval_every`` episodes and always after the
+    last; before the first of those also at 1, 2, 5, 10, 20, 50, ... episodes, so that the
+    start of a learning curve (where it changes fastest) is seen too."""
+    early = [m * 10**k for k in range(8) for m in (1, 2, 5) if m * 10**k < eval_every]
+    points = [*early, *range(eval_every, num_episodes, eval_every), num_episodes]
+    return np.array(sorted({p for p in points if p <= num_episodes}), dtype=np.int64)

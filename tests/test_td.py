@@ -148,7 +148,8 @@ def test_evaluating_more_often_does_not_change_learning():
     rare = train(config, "track1", n_agents=2, seed=0, eval_every=300)
     often = train(config, "track1", n_agents=2, seed=0, eval_every=10)
     np.testing.assert_array_equal(rare.q_values, often.q_values)
-    assert often.greedy_expected_steps.shape == (2, 30)
+    assert often.greedy_expected_steps.shape == (2, 33)  # 1, 2, 5, then every 10
+    np.testing.assert_array_equal(often.eval_episodes[:5], [1, 2, 5, 10, 20])
 
 
 def test_agent_streams_are_distinct():
@@ -161,8 +162,8 @@ def test_agent_streams_are_distinct():
 
 def test_steps_to_within_reads_the_learning_curve():
     result = train(AgentConfig(num_episodes=200), "track1", n_agents=1, seed=0, eval_every=50)
-    result.greedy_expected_steps[:] = [[30.0, 14.0, 12.5, 14.0]]
-    result.eval_env_steps[:] = [[100, 200, 300, 400]]
+    result.greedy_expected_steps = np.array([[30.0, 14.0, 12.5, 14.0]])
+    result.eval_env_steps = np.array([[100, 200, 300, 400]])
     optimum = result.optimal_expected_steps  # 12.10: 14.0 is 16 % above it
     assert result.steps_to_within(0.10)[0] == 300
     assert result.steps_to_within(14.0 / optimum - 1 + 1e-9)[0] == 200
