@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import racetrack_lib as rl
-from racetrack_lib import dp, plotting
+from racetrack_lib import dp, plotting, policy
 from racetrack_lib.show import show_source
 
 # %% [markdown]
@@ -136,12 +136,14 @@ assert 12.0 < optimum_track1 < 12.2 and 8.9 < optimum_track2 < 9.0  # quoted in 
 # ## The optimal driver
 #
 # The optimal policy takes, in each state, an action with the largest $Q^*(s, a)$. Several actions
-# can tie; `greedy_actions` picks among them uniformly at random instead of always taking the
-# lowest-numbered one as `np.argmax` would (which would bias every later learner). Values
-# computed in floating point that agree to $10^{-9}$ count as ties:
+# can tie; `greedy_action` picks among them uniformly at random instead of always taking the
+# lowest-numbered one as `np.argmax` would (which would bias every later learner), and
+# `greedy_actions` applies it to every state. Values computed in floating point that agree to
+# $10^{-9}$ count as ties. (Learners call the same function millions of times a second, which is
+# why it is written as plain loops and compiled; chapter 3 explains.)
 
 # %%
-show_source(dp.greedy_actions)
+show_source(policy.greedy_action, policy.greedy_actions)
 
 # %%
 rng = np.random.default_rng(5)
