@@ -170,10 +170,12 @@ for action in (rules.action_number(1, 0), rules.action_number(1, 1), rules.actio
           f"-> {model.describe(landing)}")
 
 # %% [markdown]
-# One sampled step draws the noise, looks up the outcome, and restarts the car after a crash:
+# One sampled step draws the noise, looks up the outcome, and restarts the car after a crash.
+# This one function serves everything that drives the car: the Gymnasium environment below (through
+# `TabularModel.sample_step`) and, compiled, every learner of the later chapters.
 
 # %%
-show_source(rl.TabularModel.sample_step)
+show_source(rl.model.sample_transition)
 
 # %% [markdown]
 # ## The Gymnasium interface
@@ -282,9 +284,10 @@ plotting.plot_episode(noiseless, episode,
 plt.show()
 
 # %% [markdown]
-# Learners in the later chapters find this trick too. It is a property of the rules (crashes
-# re-roll the start), not a bug; a variant that returned the car to where it crashed would have
-# a different optimum.
+# With the book's noise of 0.1 this particular crash stops paying on track 1, but on track 2 the
+# rightmost start cell prefers to crash at every noise level (chapter 2, exercise 3). It is a
+# property of the rules (crashes re-roll the start), not a bug; a variant that returned the car to
+# where it crashed would have a different optimum.
 #
 # ## Exercises
 #
