@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the floor of epsilon (default %(default)s)")
     train.add_argument("--trace-decay", type=_number, default=defaults.trace_decay,
                        help="lambda of eligibility traces (default %(default)s)")
+    train.add_argument("--trace-kind", default=defaults.trace_kind,
+                       help="replacing or accumulating traces (default %(default)s)")
+    train.add_argument("--q-lambda", default=defaults.q_lambda,
+                       help="watkins (cut traces after exploring) or naive (default %(default)s)")
     train.add_argument("--memory-size", type=_whole, default=defaults.memory_size,
                        help="replay memory capacity (default %(default)s)")
     train.add_argument("--batch-size", type=_whole, default=defaults.batch_size,
@@ -108,6 +112,7 @@ def _train(args: argparse.Namespace) -> dict:
         alpha=args.alpha, gamma=args.gamma, epsilon_start=args.epsilon,
         epsilon_decay=args.epsilon_decay, epsilon_min=args.epsilon_min, target=args.target,
         num_episodes=args.episodes, trace_decay=args.trace_decay,
+        trace_kind=args.trace_kind, q_lambda=args.q_lambda,
         memory_size=args.memory_size, batch_size=args.batch_size,
         planning_steps=args.planning_steps,
     )

@@ -8,6 +8,8 @@ from numbers import Integral
 from .errors import RacetrackError, check_range
 
 TARGETS = ("q_learning", "sarsa")
+TRACE_KINDS = ("replacing", "accumulating")
+Q_LAMBDAS = ("watkins", "naive")
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,13 @@ class AgentConfig:
         num_episodes: episodes each agent trains for, at least 1.
         max_episode_steps: an episode is cut after this many steps (a safety net for policies
             that loop; a cut episode gets no terminal update), at least 1.
-        trace_decay: ``lambda`` of eligibility traces (chapter 4); 0 is one-step TD.
+        trace_decay: ``lambda`` of eligibility traces (chapter 4), in [0, 1]; 0 is one-step TD.
+        trace_kind: ``"replacing"`` (a visit sets ``e(s, a) = 1``) or ``"accumulating"`` (adds 1).
+            Replacing is the default: on this track the car often revisits a pair (waiting on
+            the start line, crashing back to it), and accumulating traces then grow above 1 and
+            make a constant step size overshoot (Singh & Sutton 1996).
+        q_lambda: with Q-learning and traces, ``"watkins"`` cuts the traces after an exploratory
+            action (the default: the only off-policy-correct choice) or ``"naive"`` never cuts.
         memory_size: capacity of the replay memory (chapter 5); 0 is no replay.
         batch_size: transitions replayed per real step (chapter 5).
         planning_steps: simulated updates per real step (chapter 6); 0 is no planning.
@@ -40,6 +48,8 @@ class AgentConfig:
     num_episodes: int = 100_000
     max_episode_steps: int = 100_000
     trace_decay: float = 0.0
+    trace_kind: str = "replacing"
+    q_lambda: str = "watkins"
     memory_size: int = 0
     batch_size: int = 0
     planning_steps: int = 0
@@ -55,11 +65,16 @@ class AgentConfig:
         _check_count("num_episodes", self.num_episodes, 1, 10_000_000)
         _check_count("max_episode_steps", self.max_episode_steps, 1, 100_000_000)
         check_range("trace_decay", self.trace_decay, 0.0, 1.0)
+        for name, allowed in (("trace_kind", TRACE_KINDS), ("q_lambda", Q_LAMBDAS)):
+            if getattr(self, name) not in allowed:
+                raise RacetrackError(
+                    f"{name} = {getattr(self, name)!r} is not one of {', '.join(allowed)}"
+                )
         _check_count("memory_size", self.memory_size, 0, 100_000_000)
         _check_count("batch_size", self.batch_size, 0, 100_000)
         _check_count("planning_steps", self.planning_steps, 0, 100_000)
         # Components of later chapters: accepted in the config, refused until they exist.
-        for name in ("trace_decay", "memory_size", "batch_size", "planning_steps"):
+        for name in ("memory_size", "batch_size", "planning_steps"):
             if getattr(self, name) != 0:
                 raise RacetrackError(
                     f"{name} = {getattr(self, name)!r} is not supported yet: allowed 0"

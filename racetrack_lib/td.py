@@ -16,6 +16,7 @@ from numba import njit
 from .model import sample_transition
 from .policy import epsilon_greedy, explore, greedy_action
 from .rules import REWARD_PER_STEP
+from .traces import TRACE_THRESHOLD, clear, new_traces, update_traced, visit
 
 
 @njit(cache=True, inline="always")
@@ -100,16 +101,95 @@ def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.n
     return max_steps, False
 
 
+@njit(cache=True)  # not inlined: keeps the one-step loop of td_episodes small and fast
+def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.ndarray,
+               noise: float, alpha: float, gamma: float, epsilon: float, use_sarsa: bool,
+               max_steps: int, rng: np.random.Generator, trace_decay: float, replacing: bool,
+               cut_traces: bool, slot: np.ndarray, trace_pairs: np.ndarray,
+               trace_values: np.ndarray) -> tuple[int, bool]:
+    """One episode of SARSA(lambda) or Q(lambda) with eligibility traces (S&B section 12.7;
+    Watkins's Q(lambda): S&B 1st edition section 7.6), learning in place.
+
+    The loop of :func:`td_episode` with its update replaced by the traced update (kept as a
+    separate function so that the one-step loop stays as fast as it can be).
+
+    ::
+
+        s <- a random start state;  a <- epsilon-greedy(Q, s)
+        repeat:
+            take a: observe r = -1 and s' (or the finish)
+            if finished: delta = r - Q(s, a);  update;  stop
+            g <- a greedy action of s';  a' <- g, or a random action with probability epsilon
+            target = r + gamma * Q(s', g)  = r + gamma * max_b Q(s', b)   (Q-learning)
+                   = r + gamma * Q(s', a')                                (SARSA)
+            delta = target - Q(s, a);  update
+            s, a <- s', a'
+
+        update:  mark the visit of (s, a);  Q += alpha * delta * e;  e *= gamma * lambda;
+                 for Watkins's Q(lambda), if a' was exploratory (Q(s', a') < Q(s', g)), e <- 0
+
+    A crash is an ordinary step to a start state. The next action is chosen before the update
+    for both targets, so the two algorithms draw their random numbers the same way; traces draw
+    none, so a lambda so small that every trace is dropped at once gives exactly the numbers of
+    one-step TD (tested).
+
+    Args:
+        q_values: ``Q``, shape ``(n_states, 9)``, updated in place.
+        cut_traces: Watkins's Q(lambda) (True) or "naive" Q(lambda) (False); SARSA never cuts.
+        slot, trace_pairs, trace_values: empty traces from ``traces.new_traces``, left empty.
+    Returns:
+        (number of steps, whether the car finished; False if cut at ``max_steps``).
+    """
+    n_traced = 0
+    state = start_states[rng.integers(0, len(start_states))]
+    action = epsilon_greedy(q_values, state, epsilon, rng)
+    for step in range(1, max_steps + 1):
+        next_state, finished, _, _ = sample_transition(
+            next_states, start_states, noise, state, action, rng
+        )
+        if finished:
+            delta = td_error(REWARD_PER_STEP, q_values, state, action)
+            n_traced = visit(slot, trace_pairs, trace_values, n_traced, state, action, replacing)
+            update_traced(q_values, slot, trace_pairs, trace_values, n_traced, alpha, delta,
+                          0.0, TRACE_THRESHOLD)  # decay 0: every trace is dropped
+            return step, True
+        greedy_next = greedy_action(q_values, next_state, rng, 0.0)
+        next_action = explore(greedy_next, epsilon, q_values.shape[1], rng)  # epsilon-greedy
+        if use_sarsa:
+            target = sarsa_target(q_values, REWARD_PER_STEP, next_state, next_action, gamma)
+        else:
+            target = q_learning_target(q_values, REWARD_PER_STEP, next_state, greedy_next, gamma)
+        delta = td_error(target, q_values, state, action)
+        explored = q_values[next_state, next_action] < q_values[next_state, greedy_next]
+        n_traced = visit(slot, trace_pairs, trace_values, n_traced, state, action, replacing)
+        n_traced = update_traced(q_values, slot, trace_pairs, trace_values, n_traced, alpha,
+                                 delta, gamma * trace_decay, TRACE_THRESHOLD)
+        if explored and cut_traces and not use_sarsa:
+            n_traced = clear(slot, trace_pairs, n_traced)  # Watkins: credit greedy steps only
+        state, action = next_state, next_action
+    clear(slot, trace_pairs, n_traced)
+    return max_steps, False
+
+
 @njit(cache=True)
 def td_episodes(q_values: np.ndarray, next_states: np.ndarray, start_states: np.ndarray,
                 noise: float, alpha: float, gamma: float, epsilons: np.ndarray,
                 use_sarsa: bool, max_steps: int, rng: np.random.Generator,
-                lengths: np.ndarray) -> None:
-    """Run ``len(epsilons)`` episodes in a row, episode ``i`` exploring with ``epsilons[i]``.
+                lengths: np.ndarray, trace_decay: float = 0.0, replacing: bool = True,
+                cut_traces: bool = True) -> None:
+    """Run ``len(epsilons)`` episodes in a row, episode ``i`` exploring with ``epsilons[i]``;
+    one-step TD when ``trace_decay`` is 0, else with eligibility traces.
 
     Writes each episode's number of steps into ``lengths`` (negative if the episode was cut).
     """
+    slot, trace_pairs, trace_values = new_traces(q_values.shape[0], q_values.shape[1])
     for episode in range(len(epsilons)):
-        steps, finished = td_episode(q_values, next_states, start_states, noise, alpha, gamma,
-                                     epsilons[episode], use_sarsa, max_steps, rng)
+        if trace_decay > 0.0:
+            steps, finished = td_lambda_episode(
+                q_values, next_states, start_states, noise, alpha, gamma, epsilons[episode],
+                use_sarsa, max_steps, rng, trace_decay, replacing, cut_traces, slot,
+                trace_pairs, trace_values)
+        else:
+            steps, finished = td_episode(q_values, next_states, start_states, noise, alpha,
+                                         gamma, epsilons[episode], use_sarsa, max_steps, rng)
         lengths[episode] = steps if finished else -steps

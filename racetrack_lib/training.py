@@ -153,7 +153,8 @@ def train(
             td_episodes(q_tables[agent], model.next_states, model.start_states, model.noise,
                         config.alpha, config.gamma, epsilons[done:checkpoint],
                         config.target == "sarsa", config.max_episode_steps, training_rng,
-                        lengths[agent, done:checkpoint])
+                        lengths[agent, done:checkpoint], config.trace_decay,
+                        config.trace_kind == "replacing", config.q_lambda == "watkins")
             greedy_steps[agent, k] = expected_steps_of_greedy(model, q_tables[agent],
                                                               evaluation_rng)
             bar.update(checkpoint - done)

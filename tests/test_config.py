@@ -23,6 +23,9 @@ from racetrack_lib.config import AgentConfig
         ("max_episode_steps", 0, "max_episode_steps = 0 is out of range"),
         ("memory_size", -1, "memory_size = -1 is out of range: allowed [0, 100000000]"),
         ("alpha", "fast", "alpha = 'fast' is not a number"),
+        ("trace_decay", 1.5, "trace_decay = 1.5 is out of range: allowed [0, 1]"),
+        ("trace_kind", "dutch", "trace_kind = 'dutch' is not one of replacing, accumulating"),
+        ("q_lambda", "peng", "q_lambda = 'peng' is not one of watkins, naive"),
     ],
 )
 def test_bad_values_are_named(field, value, message):
@@ -37,7 +40,7 @@ def test_epsilon_min_cannot_exceed_epsilon_start():
 
 
 def test_components_of_later_chapters_are_refused_until_they_exist():
-    for field in ("trace_decay", "memory_size", "batch_size", "planning_steps"):
+    for field in ("memory_size", "batch_size", "planning_steps"):
         with pytest.raises(RacetrackError, match=f"{field} = .* is not supported yet"):
             AgentConfig(**{field: 1})
 

@@ -1,0 +1,84 @@
+"""Eligibility traces, kept sparse: only the recently visited (state, action) pairs.
+
+Notation (chapter 4): ``e(s, a)`` the eligibility trace of a pair, ``lambda`` the trace decay
+(``trace_decay``), ``delta`` the TD error of the current step. The backward view of TD(lambda)
+(S&B section 12.2 and eq. 12.5-12.7, for action values section 12.7):
+
+    on a visit:  e(s, a) <- 1 (replacing)  or  e(s, a) <- e(s, a) + 1 (accumulating)
+    every step:  Q(x, b) <- Q(x, b) + alpha * delta * e(x, b)   for every traced pair
+                 e(x, b) <- gamma * lambda * e(x, b)
+
+A dense table of traces would be decayed in full at every step, ~63,000 multiplications on
+track 1. Here a trace is dropped once it falls below ``threshold`` (``(gamma * lambda)^k``
+falls below 1e-4 after ~90 steps at 0.9), so a step touches a few dozen pairs. The traced pairs
+live in three arrays:
+
+    trace_pairs[i] = (s, a)    trace_values[i] = e(s, a)    slot[s, a] = i   (-1: not traced)
+
+Functions return the new number of traced pairs (numba functions cannot change an integer in
+place).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+TRACE_THRESHOLD = 1e-4  # traces below this are dropped
+
+
+@njit(cache=True)
+def new_traces(n_states: int, n_actions: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Empty traces for a table of ``(n_states, n_actions)``: ``(slot, trace_pairs, trace_values)``.
+
+    Capacity for every pair at once, so the arrays never grow (each pair is traced at most once).
+    """
+    slot = np.full((n_states, n_actions), -1, dtype=np.int64)
+    trace_pairs = np.empty((n_states * n_actions, 2), dtype=np.int64)
+    trace_values = np.empty(n_states * n_actions)
+    return slot, trace_pairs, trace_values
+
+
+@njit(cache=True, inline="always")
+def visit(slot: np.ndarray, trace_pairs: np.ndarray, trace_values: np.ndarray, n_traced: int,
+          state: int, action: int, replacing: bool) -> int:
+    """Mark a visit to ``(s, a)``: ``e(s, a) <- 1`` (replacing) or ``e(s, a) + 1`` (accumulating)."""
+    index = slot[state, action]
+    if index >= 0:
+        trace_values[index] = 1.0 if replacing else trace_values[index] + 1.0
+        return n_traced
+    slot[state, action] = n_traced
+    trace_pairs[n_traced, 0] = state
+    trace_pairs[n_traced, 1] = action
+    trace_values[n_traced] = 1.0
+    return n_traced + 1
+
+
+@njit(cache=True, inline="always")
+def update_traced(q_values: np.ndarray, slot: np.ndarray, trace_pairs: np.ndarray,
+                  trace_values: np.ndarray, n_traced: int, alpha: float, delta: float,
+                  decay: float, threshold: float) -> int:
+    """``Q += alpha * delta * e`` over the traced pairs, then ``e *= decay`` (``gamma * lambda``),
+    dropping the traces that fall below ``threshold``. Returns how many remain."""
+    kept = 0
+    for index in range(n_traced):
+        state, action = trace_pairs[index, 0], trace_pairs[index, 1]
+        q_values[state, action] += alpha * delta * trace_values[index]
+        trace = trace_values[index] * decay
+        if trace >= threshold and trace > 0.0:  # keep it, packed to the front
+            trace_pairs[kept, 0] = state
+            trace_pairs[kept, 1] = action
+            trace_values[kept] = trace
+            slot[state, action] = kept
+            kept += 1
+        else:
+            slot[state, action] = -1
+    return kept
+
+
+@njit(cache=True, inline="always")
+def clear(slot: np.ndarray, trace_pairs: np.ndarray, n_traced: int) -> int:
+    """Drop every trace (end of an episode; Watkins's cut after an exploratory action)."""
+    for index in range(n_traced):
+        slot[trace_pairs[index, 0], trace_pairs[index, 1]] = -1
+    return 0

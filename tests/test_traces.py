@@ -1,0 +1,129 @@
+"""Eligibility traces: lambda -> 0 is one-step TD, Watkins's cut, accumulating vs replacing, and
+the sparse traces against a dense reference."""
+
+import numpy as np
+import pytest
+from conftest import tiny_track
+
+from racetrack_lib import TabularModel, epsilon_greedy, greedy_action
+from racetrack_lib.config import AgentConfig
+from racetrack_lib.model import sample_transition
+from racetrack_lib.policy import explore
+from racetrack_lib.td import td_episodes
+from racetrack_lib.traces import TRACE_THRESHOLD, new_traces, update_traced, visit
+
+
+def run(model, config, seed=0, episodes=None):
+    n = episodes or config.num_episodes
+    q_values = np.zeros((model.n_states, 9))
+    lengths = np.zeros(n, dtype=np.int64)
+    epsilons = np.array([config.epsilon(e) for e in range(n)])
+    td_episodes(q_values, model.next_states, model.start_states, model.noise, config.alpha,
+                config.gamma, epsilons, config.target == "sarsa", config.max_episode_steps,
+                np.random.default_rng(seed), lengths, config.trace_decay,
+                config.trace_kind == "replacing", config.q_lambda == "watkins")
+    return q_values, lengths
+
+
+@pytest.mark.parametrize("target", ["q_learning", "sarsa"])
+def test_vanishing_lambda_is_one_step_td(track1_model, target):
+    # gamma * lambda below the threshold: every trace is dropped right after its own update.
+    one_step = run(track1_model, AgentConfig(target=target, num_episodes=500))
+    traced = run(track1_model, AgentConfig(target=target, num_episodes=500, trace_decay=1e-9))
+    np.testing.assert_array_equal(one_step[0], traced[0])
+    np.testing.assert_array_equal(one_step[1], traced[1])
+    longer = run(track1_model, AgentConfig(target=target, num_episodes=500, trace_decay=0.5))
+    assert not np.array_equal(one_step[0], longer[0])
+
+
+def test_watkins_cuts_only_after_exploring(track1_model):
+    greedy = AgentConfig(epsilon_start=0.0, epsilon_min=0.0, num_episodes=300, trace_decay=0.8)
+    naive = AgentConfig(**{**greedy.to_dict(), "q_lambda": "naive"})
+    # Never exploring: nothing to cut, Watkins and naive Q(lambda) are the same algorithm.
+    np.testing.assert_array_equal(run(track1_model, greedy)[0], run(track1_model, naive)[0])
+    exploring = AgentConfig(**{**greedy.to_dict(), "epsilon_start": 0.3, "epsilon_min": 0.3})
+    exploring_naive = AgentConfig(**{**exploring.to_dict(), "q_lambda": "naive"})
+    assert not np.array_equal(run(track1_model, exploring)[0],
+                              run(track1_model, exploring_naive)[0])
+
+
+def test_sarsa_lambda_never_cuts(track1_model):
+    config = AgentConfig(target="sarsa", epsilon_start=0.3, epsilon_min=0.3, num_episodes=300,
+                         trace_decay=0.8)
+    naive = AgentConfig(**{**config.to_dict(), "q_lambda": "naive"})
+    np.testing.assert_array_equal(run(track1_model, config)[0], run(track1_model, naive)[0])
+
+
+def test_accumulating_and_replacing_visits():
+    slot, pairs, values = new_traces(3, 2)
+    n = visit(slot, pairs, values, 0, 1, 1, True)
+    n = visit(slot, pairs, values, n, 1, 1, True)
+    assert n == 1 and values[0] == 1.0  # replacing: back to 1
+    n = visit(slot, pairs, values, n, 1, 1, False)
+    n = visit(slot, pairs, values, n, 2, 0, False)
+    assert n == 2 and values[0] == 2.0 and values[1] == 1.0  # accumulating: 1 + 1
+    q_values = np.zeros((3, 2))
+    n = update_traced(q_values, slot, pairs, values, n, 0.5, -1.0, 0.9, TRACE_THRESHOLD)
+    assert q_values[1, 1] == -1.0 and q_values[2, 0] == -0.5
+    assert n == 2 and values[0] == pytest.approx(1.8) and slot[2, 0] == 1
+    n = update_traced(q_values, slot, pairs, values, n, 0.5, 0.0, 1e-5, TRACE_THRESHOLD)
+    assert n == 0 and (slot == -1).all()  # decayed below the threshold: dropped
+
+
+def test_accumulating_differs_from_replacing_on_the_track(track1_model):
+    # Waiting on the start line revisits the same pair: the two kinds of trace then differ.
+    replacing = AgentConfig(num_episodes=300, trace_decay=0.9)
+    accumulating = AgentConfig(**{**replacing.to_dict(), "trace_kind": "accumulating"})
+    assert not np.array_equal(run(track1_model, replacing)[0],
+                              run(track1_model, accumulating)[0])
+
+
+def dense_td_lambda(model, config, seed, episodes):
+    """The textbook backward view with a dense trace table E (decayed in full every step),
+    drawing the same random numbers in the same order as the library."""
+    rng = np.random.default_rng(seed)
+    q = np.zeros((model.n_states, 9))
+    decay = config.gamma * config.trace_decay
+    sarsa = config.target == "sarsa"
+    for episode in range(episodes):
+        epsilon = config.epsilon(episode)
+        traces = np.zeros_like(q)
+        state = model.start_states[rng.integers(0, len(model.start_states))]
+        action = epsilon_greedy(q, state, epsilon, rng)
+        while True:
+            next_state, finished, _, _ = sample_transition(
+                model.next_states, model.start_states, model.noise, state, action, rng)
+            if config.trace_kind == "replacing":
+                traces[state, action] = 1.0
+            else:
+                traces[state, action] += 1.0
+            if finished:
+                q += config.alpha * (-1.0 - q[state, action]) * traces
+                break
+            greedy = greedy_action(q, next_state, rng, 0.0)
+            next_action = explore(greedy, epsilon, 9, rng)
+            bootstrap = q[next_state, next_action] if sarsa else q[next_state, greedy]
+            delta = -1.0 + config.gamma * bootstrap - q[state, action]
+            explored = q[next_state, next_action] < q[next_state, greedy]
+            q += config.alpha * delta * traces
+            traces *= decay
+            traces[traces < TRACE_THRESHOLD] = 0.0
+            if explored and not sarsa and config.q_lambda == "watkins":
+                traces[:] = 0.0
+            state, action = next_state, next_action
+    return q
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"target": "q_learning"}, {"target": "sarsa"}, {"trace_kind": "accumulating"},
+     {"q_lambda": "naive"}],
+)
+def test_sparse_traces_match_a_dense_reference(settings):
+    model = TabularModel.build(tiny_track("single_start"), noise=0.1)
+    config = AgentConfig(alpha=0.1, epsilon_start=0.5, epsilon_decay=0.99, epsilon_min=0.1,
+                         trace_decay=0.8, **settings)
+    sparse, _ = run(model, config, seed=5, episodes=60)
+    dense = dense_td_lambda(model, config, seed=5, episodes=60)
+    np.testing.assert_allclose(sparse, dense, rtol=1e-12, atol=1e-12)
+    assert (sparse != 0).sum() > 50
