@@ -239,6 +239,8 @@ for target, result in cliff_results.items():
 
 # %%
 assert cliff_table["q_learning"][0] < cliff_table["sarsa"][0]  # greedy: Q-learning better
+assert abs(cliff_table["q_learning"][0] - 12.3) < 0.05  # quoted above ("end at 12.3 steps")
+assert 4500 < np.log(0.01) / np.log(AgentConfig().epsilon_decay) < 4700  # "by episode 4,600"
 assert cliff_table["sarsa"][1] < cliff_table["q_learning"][1]  # exploring: SARSA better
 fig, ax = plt.subplots(figsize=(6, 3.2))
 positions = np.arange(2)
