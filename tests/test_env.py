@@ -71,3 +71,15 @@ def test_bad_render_mode_and_action_are_named():
     env.reset(seed=0)
     with pytest.raises(ValueError, match="action = 9 is not an action"):
         env.step(9)
+
+
+def test_make_with_module_prefix_imports_the_library():
+    # gymnasium imports "racetrack_lib" itself, which registers the environment.
+    code = ("import gymnasium as gym; env = gym.make('racetrack_lib:Racetrack-v0', track='track2');"
+            "print(env.reset(seed=0)[1]['position'][0])")
+    import subprocess
+    import sys
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "29"
