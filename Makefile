@@ -49,5 +49,8 @@ benchmark: $(VENV)/.installed-test
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab notebooks
 
+## make clean: remove build outputs and numba's compiled cache (numba does not notice when an
+## inlined function in another module changes: after editing racetrack_lib, clean)
 clean:
 	rm -rf book/_build .pytest_cache
+	find racetrack_lib -name '*.nbi' -delete -o -name '*.nbc' -delete
