@@ -127,3 +127,58 @@ def test_sparse_traces_match_a_dense_reference(settings):
     dense = dense_td_lambda(model, config, seed=5, episodes=60)
     np.testing.assert_allclose(sparse, dense, rtol=1e-12, atol=1e-12)
     assert (sparse != 0).sum() > 50
+
+
+def logged_episode(model, q_values, epsilon, rng):
+    """The (state, action) pairs of one episode under fixed ``q_values``, with the library's
+    random draws in the library's order; the last pair is the one that finished."""
+    state = model.start_states[rng.integers(0, len(model.start_states))]
+    action = epsilon_greedy(q_values, state, epsilon, rng)
+    pairs = []
+    while True:
+        pairs.append((state, action))
+        next_state, finished, _, _ = sample_transition(
+            model.next_states, model.start_states, model.noise, state, action, rng)
+        if finished:
+            return pairs
+        greedy = greedy_action(q_values, next_state, rng, 0.0)
+        state, action = next_state, explore(greedy, epsilon, 9, rng)
+
+
+@pytest.mark.parametrize("target", ["sarsa", "naive"])
+def test_backward_view_equals_the_forward_view_lambda_return(target):
+    """With Q frozen during an episode, accumulating traces add to each visited pair exactly
+    alpha * (G^lambda - Q): sum over later steps t of (gamma lambda)^(t-k) delta_t (S&B eq. 12.9),
+    truncated where the trace falls below the threshold. An independent check of the update."""
+    model = TabularModel.build(tiny_track("single_start"), noise=0.1)
+    gamma, lam, epsilon, alpha = 0.95, 0.6, 0.3, 1e-7
+    q_frozen = -5.0 + np.random.default_rng(3).normal(size=(model.n_states, 9))
+    pairs = logged_episode(model, q_frozen, epsilon, np.random.default_rng(21))
+    assert len(pairs) > 5
+    # The library's step, alpha so small that Q barely moves within the episode.
+    q_values = q_frozen.copy()
+    lengths = np.zeros(1, dtype=np.int64)
+    td_episodes(q_values, model.next_states, model.start_states, model.noise, alpha, gamma,
+                np.array([epsilon]), target == "sarsa", 10_000, np.random.default_rng(21),
+                lengths, lam, False, False)
+    assert lengths[0] == len(pairs)
+    # Forward view: the TD errors of the logged episode under the frozen table.
+    deltas = []
+    for t, (state, action) in enumerate(pairs):
+        if t + 1 == len(pairs):
+            deltas.append(-1.0 - q_frozen[state, action])
+        else:
+            next_state, next_action = pairs[t + 1]
+            bootstrap = (q_frozen[next_state, next_action] if target == "sarsa"
+                         else q_frozen[next_state].max())  # naive Q(lambda): never cut
+            deltas.append(-1.0 + gamma * bootstrap - q_frozen[state, action])
+    expected = np.zeros_like(q_frozen)
+    for k, (state, action) in enumerate(pairs):
+        for t in range(k, len(pairs)):
+            weight = (gamma * lam) ** (t - k)
+            if weight < TRACE_THRESHOLD:
+                break
+            expected[state, action] += weight * deltas[t]
+    # Q moves by ~alpha within the episode and float64 rounds at ~1e-16 |Q|: agreement to 1e-4.
+    np.testing.assert_allclose((q_values - q_frozen) / alpha, expected, rtol=1e-4, atol=1e-4)
+    assert np.abs(expected).max() > 1.0
