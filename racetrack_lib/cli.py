@@ -40,15 +40,27 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
 
 
+def _add_track_arguments(command: argparse.ArgumentParser) -> None:
+    """TRACK and --noise, the same for every command."""
+    command.add_argument("track", help="track1, track2, or a path to a track file")
+    command.add_argument("--noise", type=_number, default=0.1,
+                         help="probability in [0, 1) that a step's increments are zero "
+                              "(default 0.1)")
+
+
+def _model(args: argparse.Namespace) -> TabularModel:
+    """The compiled track of TRACK and --noise (noise 1 would freeze the car at the start)."""
+    check_range("--noise", args.noise, 0.0, 1.0, high_open=True)
+    return TabularModel.build(args.track, args.noise)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="racetrack", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     solve = commands.add_parser(
         "solve", help="solve a track exactly by value iteration (the ground truth)"
     )
-    solve.add_argument("track", help="track1, track2, or a path to a track file")
-    solve.add_argument("--noise", type=_number, default=0.1,
-                       help="probability that a step's increments are zero (default 0.1)")
+    _add_track_arguments(solve)
     solve.add_argument("--gamma", type=_number, default=1.0,
                        help="discount factor in (0, 1] (default 1)")
     solve.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -58,9 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train", help="train independent agents and measure them against the exact optimum"
     )
-    train.add_argument("track", help="track1, track2, or a path to a track file")
-    train.add_argument("--noise", type=_number, default=0.1,
-                       help="probability that a step's increments are zero (default 0.1)")
+    _add_track_arguments(train)
     train.add_argument("--target", default=defaults.target,
                        help="q_learning or sarsa (default %(default)s)")
     train.add_argument("--alpha", type=_number, default=defaults.alpha,
@@ -116,7 +126,6 @@ def _train(args: argparse.Namespace) -> dict:
         memory_size=args.memory_size, batch_size=args.batch_size,
         planning_steps=args.planning_steps,
     )
-    check_range("--noise", args.noise, 0.0, 1.0, high_open=True)
     eval_every = args.eval_every if args.eval_every is not None else default_eval_every(
         config.num_episodes)
     if eval_every < 1:
@@ -125,7 +134,7 @@ def _train(args: argparse.Namespace) -> dict:
         raise RacetrackError(f"--agents = {args.agents} is out of range: allowed [1, 10000]")
     if args.seed < 0:
         raise RacetrackError(f"--seed = {args.seed} is out of range: allowed [0, inf)")
-    model = TabularModel.build(args.track, args.noise)
+    model = _model(args)
     result = train(config, model, n_agents=args.agents, seed=args.seed, eval_every=eval_every,
                    progress=None if sys.stderr.isatty() else False)
     return {
@@ -147,10 +156,9 @@ def _train(args: argparse.Namespace) -> dict:
 
 def _solve(args: argparse.Namespace) -> dict:
     """Solve the track; with gamma < 1 the optimal discounted policy is scored in expected steps."""
-    check_range("--noise", args.noise, 0.0, 1.0)
     check_range("--gamma", args.gamma, 0.0, 1.0, low_open=True)
     started = time.perf_counter()
-    model = TabularModel.build(args.track, args.noise)
+    model = _model(args)
     result = value_iteration(model, gamma=args.gamma)
     if args.gamma == 1.0:
         steps_values = result.values

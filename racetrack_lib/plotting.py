@@ -15,6 +15,7 @@ from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 
 from .env import CAR_COLOUR, CELL_COLOURS
 from .model import Episode, TabularModel
+from .rules import path_cells
 from .track import FINISH, START, TRACK, WALL, Track
 
 CELL_NAMES = {WALL: "wall", TRACK: "track", START: "start line", FINISH: "finish line"}
@@ -117,8 +118,6 @@ def plot_convergence(max_changes: np.ndarray, ax: Axes | None = None,
 
 def plot_path_cells(v_up: int, v_right: int, ax: Axes | None = None) -> Axes:
     """Rule 3 drawn: the segment of a move and the cells it touches, labelled by group order."""
-    from .rules import path_cells  # local: plotting is the only user outside the rules
-
     if ax is None:
         _, ax = plt.subplots(figsize=(3, 3))
     groups = path_cells(v_up, v_right)

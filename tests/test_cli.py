@@ -55,7 +55,8 @@ def test_solve_text_output(capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["solve", "track1", "--noise", "1.5"], "--noise = 1.5 is out of range: allowed [0, 1]"),
+        (["solve", "track1", "--noise", "1.5"], "--noise = 1.5 is out of range: allowed [0, 1)"),
+        (["solve", "track1", "--noise", "1"], "--noise = 1.0 is out of range: allowed [0, 1)"),
         (["solve", "track1", "--gamma", "0"], "--gamma = 0.0 is out of range: allowed (0, 1]"),
         (["solve", "track1", "--gamma", "abc"], "argument --gamma: 'abc' is not a number"),
         (["solve", "track9"], "track9: no such track file"),
