@@ -59,10 +59,13 @@ def library_run(model: TabularModel, config: AgentConfig, seed: int) -> tuple[in
     epsilons = np.array([config.epsilon(e) for e in range(config.num_episodes)])
     lengths = np.zeros(config.num_episodes, dtype=np.int64)
     rng = np.random.default_rng(seed)
+    trace_decays = np.array([config.trace_decay_at(e) for e in range(config.num_episodes)])
+    visits = np.zeros((model.n_states, model.n_actions), dtype=np.int64)
+    step_sizes = config.step_sizes()
     started = time.perf_counter()
-    td_episodes(q_values, model.next_states, model.start_states, model.noise, config.alpha,
+    td_episodes(q_values, model.next_states, model.start_states, model.noise, step_sizes, visits,
                 config.gamma, epsilons, config.target == "sarsa", config.max_episode_steps, rng,
-                lengths, config.trace_decay, config.trace_kind == "replacing",
+                lengths, trace_decays, config.trace_kind == "replacing",
                 config.q_lambda == "watkins")
     return int(np.abs(lengths).sum()), time.perf_counter() - started
 

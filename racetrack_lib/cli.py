@@ -74,7 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--target", default=defaults.target,
                        help="q_learning or sarsa (default %(default)s)")
     train.add_argument("--alpha", type=_number, default=defaults.alpha,
-                       help="step size in (0, 1] (default %(default)s)")
+                       help="step size of a pair's first visit, in (0, 1] (default %(default)s)")
+    train.add_argument("--alpha-power", type=_number, default=defaults.alpha_power,
+                       help="step size alpha * n^-power after n visits, power in [0, 1]; "
+                            "0: constant alpha (default %(default)s)")
+    train.add_argument("--alpha-min", type=_number, default=defaults.alpha_min,
+                       help="floor of the step size, in [0, alpha] (default %(default)s)")
     train.add_argument("--gamma", type=_number, default=defaults.gamma,
                        help="discount factor in (0, 1] (default %(default)s)")
     train.add_argument("--epsilon", type=_number, default=defaults.epsilon_start,
@@ -85,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the floor of epsilon (default %(default)s)")
     train.add_argument("--trace-decay", type=_number, default=defaults.trace_decay,
                        help="lambda of eligibility traces (default %(default)s)")
+    train.add_argument("--trace-schedule", default=defaults.trace_schedule,
+                       help="ramp (lambda grows as epsilon decays) or constant "
+                            "(default %(default)s)")
     train.add_argument("--trace-kind", default=defaults.trace_kind,
                        help="replacing or accumulating traces (default %(default)s)")
     train.add_argument("--q-lambda", default=defaults.q_lambda,
@@ -119,10 +127,11 @@ def _whole(text: str) -> int:
 def _train(args: argparse.Namespace) -> dict:
     """Train ``--agents`` agents; report each final greedy policy's exact expected steps."""
     config = AgentConfig(
-        alpha=args.alpha, gamma=args.gamma, epsilon_start=args.epsilon,
+        alpha=args.alpha, alpha_power=args.alpha_power, alpha_min=args.alpha_min,
+        gamma=args.gamma, epsilon_start=args.epsilon,
         epsilon_decay=args.epsilon_decay, epsilon_min=args.epsilon_min, target=args.target,
         num_episodes=args.episodes, trace_decay=args.trace_decay,
-        trace_kind=args.trace_kind, q_lambda=args.q_lambda,
+        trace_schedule=args.trace_schedule, trace_kind=args.trace_kind, q_lambda=args.q_lambda,
         memory_size=args.memory_size, batch_size=args.batch_size,
         planning_steps=args.planning_steps,
     )

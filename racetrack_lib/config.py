@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from numbers import Integral
 
+import numpy as np
+
 from .errors import RacetrackError, check_range
+from .step_size import step_size_table
 
 TARGETS = ("q_learning", "sarsa")
+TRACE_SCHEDULES = ("ramp", "constant")
 TRACE_KINDS = ("replacing", "accumulating")
 Q_LAMBDAS = ("watkins", "naive")
 
@@ -17,7 +21,12 @@ class AgentConfig:
     """The agent's hyperparameters; every field is checked when the config is made.
 
     Attributes:
-        alpha: step size ``alpha`` of the TD update, in (0, 1].
+        alpha: step size of the TD update, in (0, 1]: the constant step size when
+            ``alpha_power`` is 0, else the step size of a pair's first visit.
+        alpha_power: how fast each pair's step size shrinks with its visit count ``n``:
+            ``alpha_n = max(alpha_min, alpha * n ** -alpha_power)`` (chapter 4), in [0, 1];
+            0 is a constant step size.
+        alpha_min: the floor of that schedule, in [0, alpha].
         gamma: discount factor ``gamma``, in (0, 1]; 1 makes returns minus the number of steps.
         epsilon_start: exploration rate of the first episode, in [0, 1].
         epsilon_decay: factor applied to epsilon after every episode, in (0, 1].
@@ -28,6 +37,12 @@ class AgentConfig:
         max_episode_steps: an episode is cut after this many steps (a safety net for policies
             that loop; a cut episode gets no terminal update), at least 1.
         trace_decay: ``lambda`` of eligibility traces (chapter 4), in [0, 1]; 0 is one-step TD.
+        trace_schedule: ``"ramp"`` (the default) grows the trace decay of episode ``e`` with the
+            agent's greed, ``lambda_e = lambda * (1 - epsilon_e) / (1 - epsilon_min)``: no traces
+            while it acts at random, the full ``lambda`` once epsilon reaches its floor (the
+            long, random early episodes would otherwise pour pessimistic lambda-returns into
+            the estimates; Watkins's Q(lambda) gets the same effect, on average, by cutting).
+            ``"constant"``: ``lambda`` in every episode.
         trace_kind: ``"replacing"`` (a visit sets ``e(s, a) = 1``) or ``"accumulating"`` (adds 1).
             Replacing is the default: on this track the car often revisits a pair (waiting on
             the start line, crashing back to it), and accumulating traces then grow above 1 and
@@ -39,7 +54,9 @@ class AgentConfig:
         planning_steps: simulated updates per real step (chapter 6); 0 is no planning.
     """
 
-    alpha: float = 0.2
+    alpha: float = 1.0
+    alpha_power: float = 0.7
+    alpha_min: float = 0.02
     gamma: float = 1.0
     epsilon_start: float = 1.0
     epsilon_decay: float = 0.999
@@ -48,6 +65,7 @@ class AgentConfig:
     num_episodes: int = 100_000
     max_episode_steps: int = 100_000
     trace_decay: float = 0.0
+    trace_schedule: str = "ramp"
     trace_kind: str = "replacing"
     q_lambda: str = "watkins"
     memory_size: int = 0
@@ -56,6 +74,8 @@ class AgentConfig:
 
     def __post_init__(self) -> None:
         check_range("alpha", self.alpha, 0.0, 1.0, low_open=True)
+        check_range("alpha_power", self.alpha_power, 0.0, 1.0)
+        check_range("alpha_min", self.alpha_min, 0.0, self.alpha)
         check_range("gamma", self.gamma, 0.0, 1.0, low_open=True)
         check_range("epsilon_start", self.epsilon_start, 0.0, 1.0)
         check_range("epsilon_decay", self.epsilon_decay, 0.0, 1.0, low_open=True)
@@ -65,7 +85,8 @@ class AgentConfig:
         _check_count("num_episodes", self.num_episodes, 1, 10_000_000)
         _check_count("max_episode_steps", self.max_episode_steps, 1, 100_000_000)
         check_range("trace_decay", self.trace_decay, 0.0, 1.0)
-        for name, allowed in (("trace_kind", TRACE_KINDS), ("q_lambda", Q_LAMBDAS)):
+        for name, allowed in (("trace_schedule", TRACE_SCHEDULES), ("trace_kind", TRACE_KINDS),
+                              ("q_lambda", Q_LAMBDAS)):
             if getattr(self, name) not in allowed:
                 raise RacetrackError(
                     f"{name} = {getattr(self, name)!r} is not one of {', '.join(allowed)}"
@@ -84,6 +105,18 @@ class AgentConfig:
         """The exploration rate of episode ``episode`` (counted from 0):
         ``epsilon_e = max(epsilon_min, epsilon_start * epsilon_decay ** e)``."""
         return max(self.epsilon_min, self.epsilon_start * self.epsilon_decay**episode)
+
+    def trace_decay_at(self, episode: int) -> float:
+        """The trace decay (lambda) of episode ``episode``: ``trace_decay``, or with the
+        ``"ramp"`` schedule ``trace_decay * (1 - epsilon_e) / (1 - epsilon_min)``."""
+        if self.trace_schedule == "constant" or self.epsilon_min == 1.0:
+            return self.trace_decay
+        greed = (1.0 - self.epsilon(episode)) / (1.0 - self.epsilon_min)
+        return self.trace_decay * greed
+
+    def step_sizes(self) -> np.ndarray:
+        """The step-size schedule as a table, ``step_sizes[n - 1] = alpha_n`` (``step_size.py``)."""
+        return step_size_table(self.alpha, self.alpha_power, self.alpha_min)
 
     def to_dict(self) -> dict:
         return asdict(self)

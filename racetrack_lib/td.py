@@ -16,6 +16,7 @@ from numba import njit
 from .model import sample_transition
 from .policy import epsilon_greedy, explore, greedy_action
 from .rules import REWARD_PER_STEP
+from .step_size import count_visit, step_size
 from .traces import TRACE_THRESHOLD, clear, new_traces, update_traced, visit
 
 
@@ -56,15 +57,16 @@ def td_update(q_values: np.ndarray, state: int, action: int, alpha: float,
 
 @njit(cache=True, inline="always")
 def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.ndarray,
-               noise: float, alpha: float, gamma: float, epsilon: float, use_sarsa: bool,
-               max_steps: int, rng: np.random.Generator) -> tuple[int, bool]:
+               noise: float, step_sizes: np.ndarray, visits: np.ndarray, gamma: float,
+               epsilon: float, use_sarsa: bool, max_steps: int,
+               rng: np.random.Generator) -> tuple[int, bool]:
     """One episode of one-step Q-learning or SARSA (S&B sections 6.4-6.5), learning in place.
 
     ::
 
         s <- a random start state;  a <- epsilon-greedy(Q, s)
         repeat:
-            take a: observe r = -1 and s' (or the finish)
+            take a: observe r = -1 and s' (or the finish);  n(s, a) += 1;  alpha = alpha_n(s, a)
             if finished: delta = r - Q(s, a);  Q(s, a) += alpha * delta;  stop
             g <- a greedy action of s';  a' <- g, or a random action with probability epsilon
             target = r + gamma * Q(s', g)  = r + gamma * max_b Q(s', b)   (Q-learning)
@@ -77,6 +79,9 @@ def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.n
 
     Args:
         q_values: ``Q``, shape ``(n_states, 9)``, updated in place.
+        step_sizes: the step-size schedule, ``step_sizes[n - 1] = alpha_n`` (``step_size.py``);
+            one entry is a constant ``alpha``.
+        visits: ``n(s, a)``, shape ``(n_states, 9)``, counted in place.
     Returns:
         (number of steps, whether the car finished; False if cut at ``max_steps``).
     """
@@ -86,6 +91,8 @@ def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.n
         next_state, finished, _, _ = sample_transition(
             next_states, start_states, noise, state, action, rng
         )
+        count_visit(visits, state, action)
+        alpha = step_size(step_sizes, visits, state, action)
         if finished:
             delta = td_error(REWARD_PER_STEP, q_values, state, action)
             td_update(q_values, state, action, alpha, delta)
@@ -103,7 +110,8 @@ def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.n
 
 @njit(cache=True)  # not inlined: keeps the one-step loop of td_episodes small and fast
 def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.ndarray,
-               noise: float, alpha: float, gamma: float, epsilon: float, use_sarsa: bool,
+               noise: float, step_sizes: np.ndarray, visits: np.ndarray, gamma: float,
+               epsilon: float, use_sarsa: bool,
                max_steps: int, rng: np.random.Generator, trace_decay: float, replacing: bool,
                cut_traces: bool, slot: np.ndarray, trace_pairs: np.ndarray,
                trace_values: np.ndarray) -> tuple[int, bool]:
@@ -125,7 +133,8 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
             delta = target - Q(s, a);  update
             s, a <- s', a'
 
-        update:  mark the visit of (s, a);  Q += alpha * delta * e;  e *= gamma * lambda;
+        update:  n(s, a) += 1;  mark the visit of (s, a) in e;
+                 Q(x, b) += alpha_n(x, b) * delta * e(x, b) for every traced pair;  e *= gamma * lambda;
                  for Watkins's Q(lambda), if a' was exploratory (Q(s', a') < Q(s', g)), e <- 0
 
     A crash is an ordinary step to a start state. The next action is chosen before the update
@@ -135,6 +144,7 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
 
     Args:
         q_values: ``Q``, shape ``(n_states, 9)``, updated in place.
+        step_sizes, visits: the step-size schedule and the visit counts, as in :func:`td_episode`.
         cut_traces: Watkins's Q(lambda) (True) or "naive" Q(lambda) (False); SARSA never cuts.
         slot, trace_pairs, trace_values: empty traces from ``traces.new_traces``, left empty.
     Returns:
@@ -147,11 +157,12 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
         next_state, finished, _, _ = sample_transition(
             next_states, start_states, noise, state, action, rng
         )
+        count_visit(visits, state, action)
         if finished:
             delta = td_error(REWARD_PER_STEP, q_values, state, action)
             n_traced = visit(slot, trace_pairs, trace_values, n_traced, state, action, replacing)
-            update_traced(q_values, slot, trace_pairs, trace_values, n_traced, alpha, delta,
-                          0.0, TRACE_THRESHOLD)  # decay 0: every trace is dropped
+            update_traced(q_values, slot, trace_pairs, trace_values, n_traced, step_sizes, visits,
+                          delta, 0.0, TRACE_THRESHOLD)  # decay 0: every trace is dropped
             return step, True
         greedy_next = greedy_action(q_values, next_state, rng, 0.0)
         next_action = explore(greedy_next, epsilon, q_values.shape[1], rng)  # epsilon-greedy
@@ -162,8 +173,8 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
         delta = td_error(target, q_values, state, action)
         explored = q_values[next_state, next_action] < q_values[next_state, greedy_next]
         n_traced = visit(slot, trace_pairs, trace_values, n_traced, state, action, replacing)
-        n_traced = update_traced(q_values, slot, trace_pairs, trace_values, n_traced, alpha,
-                                 delta, gamma * trace_decay, TRACE_THRESHOLD)
+        n_traced = update_traced(q_values, slot, trace_pairs, trace_values, n_traced,
+                                 step_sizes, visits, delta, gamma * trace_decay, TRACE_THRESHOLD)
         if explored and cut_traces and not use_sarsa:
             n_traced = clear(slot, trace_pairs, n_traced)  # Watkins: credit greedy steps only
         state, action = next_state, next_action
@@ -173,23 +184,27 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
 
 @njit(cache=True)
 def td_episodes(q_values: np.ndarray, next_states: np.ndarray, start_states: np.ndarray,
-                noise: float, alpha: float, gamma: float, epsilons: np.ndarray,
-                use_sarsa: bool, max_steps: int, rng: np.random.Generator,
-                lengths: np.ndarray, trace_decay: float = 0.0, replacing: bool = True,
-                cut_traces: bool = True) -> None:
-    """Run ``len(epsilons)`` episodes in a row, episode ``i`` exploring with ``epsilons[i]``;
-    one-step TD when ``trace_decay`` is 0, else with eligibility traces.
+                noise: float, step_sizes: np.ndarray, visits: np.ndarray, gamma: float,
+                epsilons: np.ndarray, use_sarsa: bool, max_steps: int, rng: np.random.Generator,
+                lengths: np.ndarray, trace_decays: np.ndarray | None = None,
+                replacing: bool = True, cut_traces: bool = True) -> None:
+    """Run ``len(epsilons)`` episodes in a row, episode ``i`` exploring with ``epsilons[i]``
+    and with trace decay ``trace_decays[i]`` (lambda): one-step TD when it is 0 (or when
+    ``trace_decays`` is None), else with eligibility traces.
 
     Writes each episode's number of steps into ``lengths`` (negative if the episode was cut).
     """
     slot, trace_pairs, trace_values = new_traces(q_values.shape[0], q_values.shape[1])
     for episode in range(len(epsilons)):
+        trace_decay = 0.0 if trace_decays is None else trace_decays[episode]
         if trace_decay > 0.0:
             steps, finished = td_lambda_episode(
-                q_values, next_states, start_states, noise, alpha, gamma, epsilons[episode],
+                q_values, next_states, start_states, noise, step_sizes, visits, gamma,
+                epsilons[episode],
                 use_sarsa, max_steps, rng, trace_decay, replacing, cut_traces, slot,
                 trace_pairs, trace_values)
         else:
-            steps, finished = td_episode(q_values, next_states, start_states, noise, alpha,
-                                         gamma, epsilons[episode], use_sarsa, max_steps, rng)
+            steps, finished = td_episode(q_values, next_states, start_states, noise, step_sizes,
+                                         visits, gamma, epsilons[episode], use_sarsa, max_steps,
+                                         rng)
         lengths[episode] = steps if finished else -steps

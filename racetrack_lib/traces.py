@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .step_size import step_size
+
 TRACE_THRESHOLD = 1e-4  # traces below this are dropped
 
 
@@ -56,13 +58,15 @@ def visit(slot: np.ndarray, trace_pairs: np.ndarray, trace_values: np.ndarray, n
 
 @njit(cache=True, inline="always")
 def update_traced(q_values: np.ndarray, slot: np.ndarray, trace_pairs: np.ndarray,
-                  trace_values: np.ndarray, n_traced: int, alpha: float, delta: float,
-                  decay: float, threshold: float) -> int:
-    """``Q += alpha * delta * e`` over the traced pairs, then ``e *= decay`` (``gamma * lambda``),
+                  trace_values: np.ndarray, n_traced: int, step_sizes: np.ndarray,
+                  visits: np.ndarray, delta: float, decay: float, threshold: float) -> int:
+    """``Q(x, b) += alpha_n(x, b) * delta * e(x, b)`` over the traced pairs, each with the step
+    size of its own visit count (``step_size.py``), then ``e *= decay`` (``gamma * lambda``),
     dropping the traces that fall below ``threshold``. Returns how many remain."""
     kept = 0
     for index in range(n_traced):
         state, action = trace_pairs[index, 0], trace_pairs[index, 1]
+        alpha = step_size(step_sizes, visits, state, action)
         q_values[state, action] += alpha * delta * trace_values[index]
         trace = trace_values[index] * decay
         if trace >= threshold and trace > 0.0:  # keep it, packed to the front

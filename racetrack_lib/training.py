@@ -146,6 +146,7 @@ def train(
     optimum = optimal_expected_steps(model)
     checkpoints = _checkpoints(config.num_episodes, eval_every)
     epsilons = np.array([config.epsilon(e) for e in range(config.num_episodes)])
+    trace_decays = np.array([config.trace_decay_at(e) for e in range(config.num_episodes)])
 
     lengths = np.zeros((n_agents, config.num_episodes), dtype=np.int64)
     q_tables = np.zeros((n_agents, model.n_states, model.n_actions))
@@ -155,13 +156,15 @@ def train(
     bar = tqdm(total=n_agents * config.num_episodes, disable=not progress, unit="episode",
                desc="training")
     started = time.perf_counter()
+    step_sizes = config.step_sizes()
     for agent, (training_rng, evaluation_rng) in enumerate(agent_generators(seed, n_agents)):
+        visits = np.zeros((model.n_states, model.n_actions), dtype=np.int64)
         done = 0
         for k, checkpoint in enumerate(checkpoints):
             td_episodes(q_tables[agent], model.next_states, model.start_states, model.noise,
-                        config.alpha, config.gamma, epsilons[done:checkpoint],
+                        step_sizes, visits, config.gamma, epsilons[done:checkpoint],
                         config.target == "sarsa", config.max_episode_steps, training_rng,
-                        lengths[agent, done:checkpoint], config.trace_decay,
+                        lengths[agent, done:checkpoint], trace_decays[done:checkpoint],
                         config.trace_kind == "replacing", config.q_lambda == "watkins")
             greedy_steps[agent, k] = expected_steps_of_greedy(model, q_tables[agent],
                                                               evaluation_rng)

@@ -29,9 +29,10 @@ def run_agent(model, config, seed=0):
     q_values = np.zeros((model.n_states, 9))
     lengths = np.zeros(config.num_episodes, dtype=np.int64)
     epsilons = np.array([config.epsilon(e) for e in range(config.num_episodes)])
-    td_episodes(q_values, model.next_states, model.start_states, model.noise, config.alpha,
-                config.gamma, epsilons, config.target == "sarsa", config.max_episode_steps,
-                np.random.default_rng(seed), lengths)
+    visits = np.zeros((model.n_states, 9), dtype=np.int64)
+    td_episodes(q_values, model.next_states, model.start_states, model.noise,
+                config.step_sizes(), visits, config.gamma, epsilons, config.target == "sarsa",
+                config.max_episode_steps, np.random.default_rng(seed), lengths)
     return q_values, lengths
 
 
@@ -51,8 +52,8 @@ def test_q_learning_converges_to_q_star_on_a_tiny_deterministic_track():
     model = TabularModel.build(tiny_track("single_start"), noise=0.0)
     assert len(model.start_states) == 1
     q_star = value_iteration(model).q_values
-    config = AgentConfig(alpha=1.0, epsilon_start=1.0, epsilon_decay=1.0, epsilon_min=1.0,
-                         num_episodes=50_000)  # behaviour: uniformly random (off-policy)
+    config = AgentConfig(alpha=1.0, alpha_power=0.0, epsilon_start=1.0, epsilon_decay=1.0,
+                         epsilon_min=1.0, num_episodes=50_000)  # behaviour: uniformly random (off-policy)
     q_values, _ = run_agent(model, config)
     visited = (q_values != 0).all(axis=1)
     assert visited[model.start_states].all() and visited.sum() > 50
@@ -62,8 +63,8 @@ def test_q_learning_converges_to_q_star_on_a_tiny_deterministic_track():
 def test_sarsa_learns_the_values_of_the_policy_it_follows():
     # Same random behaviour: SARSA (on-policy) estimates the random driver, Q-learning the optimum.
     model = TabularModel.build(tiny_track("single_start"), noise=0.0)
-    config = AgentConfig(alpha=0.05, epsilon_start=1.0, epsilon_decay=1.0, epsilon_min=1.0,
-                         num_episodes=50_000, target="sarsa")
+    config = AgentConfig(alpha=0.05, alpha_power=0.0, alpha_min=0.0, epsilon_start=1.0,
+                         epsilon_decay=1.0, epsilon_min=1.0, num_episodes=50_000, target="sarsa")
     q_values, _ = run_agent(model, config)
     q_learned, _ = run_agent(model, AgentConfig(**{**config.to_dict(), "target": "q_learning"}))
     uniform = np.full((model.n_states, 9), 1 / 9)

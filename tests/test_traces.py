@@ -18,9 +18,11 @@ def run(model, config, seed=0, episodes=None):
     q_values = np.zeros((model.n_states, 9))
     lengths = np.zeros(n, dtype=np.int64)
     epsilons = np.array([config.epsilon(e) for e in range(n)])
-    td_episodes(q_values, model.next_states, model.start_states, model.noise, config.alpha,
-                config.gamma, epsilons, config.target == "sarsa", config.max_episode_steps,
-                np.random.default_rng(seed), lengths, config.trace_decay,
+    trace_decays = np.array([config.trace_decay_at(e) for e in range(n)])
+    visits = np.zeros((model.n_states, 9), dtype=np.int64)
+    td_episodes(q_values, model.next_states, model.start_states, model.noise,
+                config.step_sizes(), visits, config.gamma, epsilons, config.target == "sarsa",
+                config.max_episode_steps, np.random.default_rng(seed), lengths, trace_decays,
                 config.trace_kind == "replacing", config.q_lambda == "watkins")
     return q_values, lengths
 
@@ -63,10 +65,11 @@ def test_accumulating_and_replacing_visits():
     n = visit(slot, pairs, values, n, 2, 0, False)
     assert n == 2 and values[0] == 2.0 and values[1] == 1.0  # accumulating: 1 + 1
     q_values = np.zeros((3, 2))
-    n = update_traced(q_values, slot, pairs, values, n, 0.5, -1.0, 0.9, TRACE_THRESHOLD)
+    half, visits = np.array([0.5]), np.ones((3, 2), dtype=np.int64)  # a constant alpha = 0.5
+    n = update_traced(q_values, slot, pairs, values, n, half, visits, -1.0, 0.9, TRACE_THRESHOLD)
     assert q_values[1, 1] == -1.0 and q_values[2, 0] == -0.5
     assert n == 2 and values[0] == pytest.approx(1.8) and slot[2, 0] == 1
-    n = update_traced(q_values, slot, pairs, values, n, 0.5, 0.0, 1e-5, TRACE_THRESHOLD)
+    n = update_traced(q_values, slot, pairs, values, n, half, visits, 0.0, 1e-5, TRACE_THRESHOLD)
     assert n == 0 and (slot == -1).all()  # decayed below the threshold: dropped
 
 
@@ -83,29 +86,34 @@ def dense_td_lambda(model, config, seed, episodes):
     drawing the same random numbers in the same order as the library."""
     rng = np.random.default_rng(seed)
     q = np.zeros((model.n_states, 9))
-    decay = config.gamma * config.trace_decay
+    visits = np.zeros((model.n_states, 9), dtype=int)
     sarsa = config.target == "sarsa"
     for episode in range(episodes):
         epsilon = config.epsilon(episode)
+        decay = config.gamma * config.trace_decay_at(episode)
         traces = np.zeros_like(q)
         state = model.start_states[rng.integers(0, len(model.start_states))]
         action = epsilon_greedy(q, state, epsilon, rng)
         while True:
             next_state, finished, _, _ = sample_transition(
                 model.next_states, model.start_states, model.noise, state, action, rng)
+            visits[state, action] += 1
+            # each pair's own step size: alpha * n^-power, floored (visits >= 1 where traced)
+            alphas = np.maximum(config.alpha_min,
+                                config.alpha * np.maximum(visits, 1) ** -config.alpha_power)
             if config.trace_kind == "replacing":
                 traces[state, action] = 1.0
             else:
                 traces[state, action] += 1.0
             if finished:
-                q += config.alpha * (-1.0 - q[state, action]) * traces
+                q += alphas * (-1.0 - q[state, action]) * traces
                 break
             greedy = greedy_action(q, next_state, rng, 0.0)
             next_action = explore(greedy, epsilon, 9, rng)
             bootstrap = q[next_state, next_action] if sarsa else q[next_state, greedy]
             delta = -1.0 + config.gamma * bootstrap - q[state, action]
             explored = q[next_state, next_action] < q[next_state, greedy]
-            q += config.alpha * delta * traces
+            q += alphas * delta * traces
             traces *= decay
             traces[traces < TRACE_THRESHOLD] = 0.0
             if explored and not sarsa and config.q_lambda == "watkins":
@@ -117,7 +125,7 @@ def dense_td_lambda(model, config, seed, episodes):
 @pytest.mark.parametrize(
     "settings",
     [{"target": "q_learning"}, {"target": "sarsa"}, {"trace_kind": "accumulating"},
-     {"q_lambda": "naive"}],
+     {"q_lambda": "naive"}, {"alpha_power": 0.0, "trace_schedule": "constant"}],
 )
 def test_sparse_traces_match_a_dense_reference(settings):
     model = TabularModel.build(tiny_track("single_start"), noise=0.1)
@@ -158,9 +166,10 @@ def test_backward_view_equals_the_forward_view_lambda_return(target):
     # The library's step, alpha so small that Q barely moves within the episode.
     q_values = q_frozen.copy()
     lengths = np.zeros(1, dtype=np.int64)
-    td_episodes(q_values, model.next_states, model.start_states, model.noise, alpha, gamma,
-                np.array([epsilon]), target == "sarsa", 10_000, np.random.default_rng(21),
-                lengths, lam, False, False)
+    visits = np.zeros((model.n_states, 9), dtype=np.int64)
+    td_episodes(q_values, model.next_states, model.start_states, model.noise, np.array([alpha]),
+                visits, gamma, np.array([epsilon]), target == "sarsa", 10_000,
+                np.random.default_rng(21), lengths, np.array([lam]), False, False)
     assert lengths[0] == len(pairs)
     # Forward view: the TD errors of the logged episode under the frozen table.
     deltas = []
