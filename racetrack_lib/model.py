@@ -149,6 +149,8 @@ class Episode:
         states: the state at the start of each step, then the last state reached.
         actions: the action chosen at each step.
         events: ``"move"``, ``"crash"`` or ``"finish"`` for each step.
+        explored: for each step, whether its action was a random one that differs from the
+            policy's (only when driven with ``epsilon > 0``).
         segments: the straight move of each step, ``((row, col), (row, col))`` from one cell
             centre to the next (the finishing move is drawn to where its velocity would take it).
     """
@@ -156,6 +158,7 @@ class Episode:
     states: list[int] = field(default_factory=list)
     actions: list[int] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
+    explored: list[bool] = field(default_factory=list)
     segments: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
     @property
@@ -173,12 +176,18 @@ def run_episode(
     rng: np.random.Generator,
     start_state: int | None = None,
     max_steps: int = 10_000,
+    epsilon: float = 0.0,
 ) -> Episode:
-    """Drive one episode with a deterministic policy (``policy[s]`` is the action in ``s``)."""
+    """Drive one episode with a deterministic policy (``policy[s]`` is the action in ``s``), or
+    epsilon-greedily around it: with probability ``epsilon`` a uniformly random action."""
+    check_range("epsilon", epsilon, 0.0, 1.0)
     state = model.sample_start(rng) if start_state is None else int(start_state)
     episode = Episode(states=[state])
     for _ in range(max_steps):
         action = int(policy[state])
+        if epsilon > 0.0 and rng.random() < epsilon:
+            action = int(rng.integers(0, model.n_actions))
+        episode.explored.append(action != int(policy[state]))
         next_state, finished, crashed, noisy = _sample_transition_python(
             model.next_states, model.start_states, model.noise, state, action, rng
         )

@@ -59,7 +59,26 @@ def plot_episode(model: TabularModel, episode: Episode, ax: Axes | None = None,
                  title: str | None = None) -> Axes:
     """Draw an episode on its track: one arrow per move, a cross for each crash."""
     ax = plot_track(model.track, ax=ax, title=title, legend=False)
-    colour = np.array(CAR_COLOUR) / 255
+    return _draw_moves(ax, model, episode, title)
+
+
+def plot_traces(model: TabularModel, traces: np.ndarray, episode: Episode,
+                ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Eligibility traces as a heat map over the track (per cell, the largest trace of any
+    velocity and action), with the episode's moves drawn on top.
+
+    Args:
+        traces: ``(n_states, n_actions)`` traces, e.g. from ``traces.traces_at_finish``.
+    """
+    per_cell = cell_map(model, traces.max(axis=1), reduce="max")
+    per_cell[per_cell <= 0] = np.nan  # untraced cells show the track underneath
+    ax = plot_cell_map(model, per_cell, "trace e(s, a)", ax=ax, title=title, cmap="viridis")
+    return _draw_moves(ax, model, episode, title, colour=(0.9, 0.1, 0.1))
+
+
+def _draw_moves(ax: Axes, model: TabularModel, episode: Episode, title: str | None,
+                colour: tuple | None = None) -> Axes:
+    colour = np.array(CAR_COLOUR) / 255 if colour is None else colour
     for (start, end), event in zip(episode.segments, episode.events, strict=True):
         (r0, c0), (r1, c1) = start, end
         if event == "crash":
@@ -152,7 +171,8 @@ def plot_learning_curves(results: dict, ax: Axes | None = None, x: str = "steps"
 
     Args:
         results: ``{label: TrainingResult}``.
-        x: ``"steps"`` (real environment steps per agent, median over agents) or ``"episodes"``.
+        x: ``"steps"`` (real environment steps per agent, median over agents), ``"seconds"``
+            (wall time of learning per agent, median over agents) or ``"episodes"``.
         ceiling: the top of the plot; slower policies, and those that never finish (infinite
             steps), are drawn at this height.
     """
@@ -164,6 +184,8 @@ def plot_learning_curves(results: dict, ax: Axes | None = None, x: str = "steps"
         low, median, high = np.percentile(steps, [25, 50, 75], axis=0)
         if x == "steps":
             horizontal = np.median(result.eval_env_steps, axis=0)
+        elif x == "seconds":
+            horizontal = np.median(result.eval_seconds, axis=0)
         else:
             horizontal = result.eval_episodes
         (line,) = ax.plot(horizontal, median, label=f"{label} (median of {result.n_agents})")
@@ -178,7 +200,8 @@ def plot_learning_curves(results: dict, ax: Axes | None = None, x: str = "steps"
     ax.yaxis.set_major_formatter(ScalarFormatter())
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks([t for t in (10, 12, 15, 20, 30, 50, 100, 200, 400) if t <= ceiling])
-    ax.set_xlabel("real steps per agent" if x == "steps" else "episodes")
+    ax.set_xlabel({"steps": "real steps per agent", "seconds": "seconds of learning per agent",
+                   "episodes": "episodes"}[x])
     ax.set_ylabel("greedy policy: expected steps\n(exact, from the start line)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)

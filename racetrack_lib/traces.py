@@ -86,3 +86,36 @@ def clear(slot: np.ndarray, trace_pairs: np.ndarray, n_traced: int) -> int:
     for index in range(n_traced):
         slot[trace_pairs[index, 0], trace_pairs[index, 1]] = -1
     return 0
+
+
+def traces_at_finish(pairs: list[tuple[int, int]], cut_after: list[bool], n_states: int,
+                     n_actions: int, decay: float, replacing: bool = True) -> np.ndarray:
+    """The traces ``e(s, a)`` at the last step of a logged episode: the weight with which the
+    finishing step's TD error is credited to every earlier pair. For drawing (chapter 4).
+
+    Uses the same ``visit``, ``update_traced`` (with ``delta = 0``, so no value moves) and
+    ``clear`` as the learning loop, in the same order.
+
+    Args:
+        pairs: the episode's (state, action) pairs in order, the finishing one last.
+        cut_after: for each pair, whether the traces are cleared after its step (Watkins's
+            Q(lambda): the next action was exploratory); all False for SARSA(lambda).
+        decay: ``gamma * lambda``.
+    Returns:
+        shape ``(n_states, n_actions)``, zero where a pair is not traced.
+    """
+    slot, trace_pairs, trace_values = new_traces(n_states, n_actions)
+    unused_q = np.zeros((n_states, n_actions))
+    no_step = np.zeros(1), np.ones((n_states, n_actions), dtype=np.int64)
+    n_traced = 0
+    for index, (state, action) in enumerate(pairs):
+        n_traced = visit(slot, trace_pairs, trace_values, n_traced, state, action, replacing)
+        if index == len(pairs) - 1:
+            break
+        n_traced = update_traced(unused_q, slot, trace_pairs, trace_values, n_traced, *no_step,
+                                 0.0, decay, TRACE_THRESHOLD)
+        if cut_after[index]:
+            n_traced = clear(slot, trace_pairs, n_traced)
+    traces = np.zeros((n_states, n_actions))
+    traces[trace_pairs[:n_traced, 0], trace_pairs[:n_traced, 1]] = trace_values[:n_traced]
+    return traces

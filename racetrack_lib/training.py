@@ -38,6 +38,8 @@ class TrainingResult:
         episode_lengths: ``(A, E)`` steps of every episode (the return is minus this).
         eval_episodes: ``(K,)`` episodes completed at each evaluation.
         eval_env_steps: ``(A, K)`` real steps taken by then.
+        eval_seconds: ``(A, K)`` seconds of learning by then (wall time of the learning loop,
+            without the evaluations).
         greedy_expected_steps: ``(A, K)`` exact expected steps of the greedy policy then
             (``inf``: the policy does not finish with probability 1).
         q_values: ``(A, n_states, 9)`` the final tables.
@@ -52,6 +54,7 @@ class TrainingResult:
     episode_lengths: np.ndarray
     eval_episodes: np.ndarray
     eval_env_steps: np.ndarray
+    eval_seconds: np.ndarray
     greedy_expected_steps: np.ndarray
     q_values: np.ndarray
     seconds: float
@@ -151,6 +154,7 @@ def train(
     lengths = np.zeros((n_agents, config.num_episodes), dtype=np.int64)
     q_tables = np.zeros((n_agents, model.n_states, model.n_actions))
     greedy_steps = np.zeros((n_agents, len(checkpoints)))
+    learning_seconds = np.zeros((n_agents, len(checkpoints)))
     if progress is None:
         progress = n_agents * config.num_episodes >= 2_000_000  # roughly 5 s or more
     bar = tqdm(total=n_agents * config.num_episodes, disable=not progress, unit="episode",
@@ -159,13 +163,17 @@ def train(
     step_sizes = config.step_sizes()
     for agent, (training_rng, evaluation_rng) in enumerate(agent_generators(seed, n_agents)):
         visits = np.zeros((model.n_states, model.n_actions), dtype=np.int64)
-        done = 0
+        done, clock = 0, 0.0
         for k, checkpoint in enumerate(checkpoints):
+            chunk_started = time.perf_counter()
             td_episodes(q_tables[agent], model.next_states, model.start_states, model.noise,
                         step_sizes, visits, config.gamma, epsilons[done:checkpoint],
                         config.target == "sarsa", config.max_episode_steps, training_rng,
                         lengths[agent, done:checkpoint], trace_decays[done:checkpoint],
                         config.trace_kind == "replacing", config.q_lambda == "watkins")
+            clock += time.perf_counter() - chunk_started
+            learning_seconds[agent, k] = clock
+            _check_finite(q_tables[agent], agent, checkpoint)
             greedy_steps[agent, k] = expected_steps_of_greedy(model, q_tables[agent],
                                                               evaluation_rng)
             bar.update(checkpoint - done)
@@ -182,10 +190,21 @@ def train(
         episode_lengths=lengths,
         eval_episodes=checkpoints,
         eval_env_steps=cumulative[:, checkpoints - 1],
+        eval_seconds=learning_seconds,
         greedy_expected_steps=greedy_steps,
         q_values=q_tables,
         seconds=seconds,
     )
+
+
+def _check_finite(q_values: np.ndarray, agent: int, episodes: int) -> None:
+    """Stop with a clear message if learning diverged (a greedy policy of NaN has no meaning)."""
+    if not np.isfinite(q_values).all():
+        raise RacetrackError(
+            f"agent {agent}: the Q values diverged (not finite) within the first {episodes} "
+            "episodes; try a smaller alpha or alpha_min, a trace_schedule of 'ramp', or "
+            "Watkins's Q(lambda)"
+        )
 
 
 def _checkpoints(num_episodes: int, eval_every: int) -> np.ndarray:

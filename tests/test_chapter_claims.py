@@ -15,6 +15,7 @@ from racetrack_lib import (
     value_iteration,
 )
 from racetrack_lib.config import AgentConfig
+from racetrack_lib.traces import TRACE_THRESHOLD, new_traces, update_traced, visit
 from racetrack_lib.training import train
 
 
@@ -68,3 +69,39 @@ def test_chapter1_exercise1_state_count_of_track2():
     model = TabularModel.build("track2")
     n_cells = int(np.isin(model.track.cells, [1, 2]).sum())
     assert (n_cells, model.n_states) == (506, 506 * 24 + 23)
+
+
+@pytest.fixture(scope="module")
+def watkins_09(track1_model):
+    return train(AgentConfig(trace_decay=0.9), track1_model, n_agents=8, seed=0)
+
+
+def test_chapter4_exercise1_accumulating_traces_about_the_same(track1_model, watkins_09):
+    config = AgentConfig(trace_decay=0.9, trace_kind="accumulating")
+    accumulating = train(config, track1_model, n_agents=8, seed=0)
+    assert median_final(accumulating) == pytest.approx(12.54, abs=0.005)  # "about 12.54"
+    assert median_final(watkins_09) == pytest.approx(12.61, abs=0.005)  # "against 12.61"
+    ratio = np.nanmedian(accumulating.steps_to_within()) / np.nanmedian(watkins_09.steps_to_within())
+    assert 0.9 < ratio < 1.1  # "after about the same number of real steps"
+
+
+@pytest.mark.parametrize(("trace_decay", "dropped_at"), [(0.9, 88), (0.99, 917)])
+def test_chapter4_exercise2_a_trace_is_dropped_after(trace_decay, dropped_at):
+    slot, pairs, values = new_traces(1, 1)
+    n_traced = visit(slot, pairs, values, 0, 0, 0, True)
+    q_values, visits = np.zeros((1, 1)), np.ones((1, 1), dtype=np.int64)
+    steps = 0
+    while n_traced > 0:  # gamma = 1: each step multiplies the trace by lambda
+        n_traced = update_traced(q_values, slot, pairs, values, n_traced, np.zeros(1), visits,
+                                 0.0, trace_decay, TRACE_THRESHOLD)
+        steps += 1
+    assert steps == dropped_at
+
+
+def test_chapter4_exercise3_lambda_095(track1_model):
+    expected = {"q_learning": (12.95, 0.8), "sarsa": (13.15, 0.9)}
+    for target, (final, million_steps) in expected.items():
+        result = train(AgentConfig(target=target, trace_decay=0.95), track1_model, n_agents=8,
+                       seed=0)
+        assert median_final(result) == pytest.approx(final, abs=0.005)
+        assert np.nanmedian(result.steps_to_within()) / 1e6 == pytest.approx(million_steps, abs=0.05)
