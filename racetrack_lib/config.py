@@ -24,7 +24,7 @@ class AgentConfig:
         alpha: step size of the TD update, in (0, 1]: the constant step size when
             ``alpha_power`` is 0, else the step size of a pair's first visit.
         alpha_power: how fast each pair's step size shrinks with its visit count ``n``:
-            ``alpha_n = max(alpha_min, alpha * n ** -alpha_power)`` (chapter 4), in [0, 1];
+            ``alpha_n = max(alpha_min, alpha * n ** -alpha_power)`` (chapter 3), in [0, 1];
             0 is a constant step size.
         alpha_min: the floor of that schedule, in [0, alpha].
         gamma: discount factor ``gamma``, in (0, 1]; 1 makes returns minus the number of steps.

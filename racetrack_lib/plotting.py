@@ -63,17 +63,25 @@ def plot_episode(model: TabularModel, episode: Episode, ax: Axes | None = None,
 
 
 def plot_traces(model: TabularModel, traces: np.ndarray, episode: Episode,
-                ax: Axes | None = None, title: str | None = None) -> Axes:
+                ax: Axes | None = None, title: str | None = None,
+                marked_steps: list[int] | None = None) -> Axes:
     """Eligibility traces as a heat map over the track (per cell, the largest trace of any
-    velocity and action), with the episode's moves drawn on top.
+    velocity and action, on a fixed 0-1 scale), with the episode's moves drawn on top and the
+    steps in ``marked_steps`` (e.g. the exploratory actions) ringed in white.
 
     Args:
         traces: ``(n_states, n_actions)`` traces, e.g. from ``traces.traces_at_finish``.
     """
     per_cell = cell_map(model, traces.max(axis=1), reduce="max")
     per_cell[per_cell <= 0] = np.nan  # untraced cells show the track underneath
-    ax = plot_cell_map(model, per_cell, "trace e(s, a)", ax=ax, title=title, cmap="viridis")
-    return _draw_moves(ax, model, episode, title, colour=(0.9, 0.1, 0.1))
+    ax = plot_cell_map(model, per_cell, "trace e(s, a)", ax=ax, title=title, cmap="viridis",
+                       limits=(0.0, 1.0))
+    ax = _draw_moves(ax, model, episode, title, colour=(0.9, 0.1, 0.1))
+    for step in marked_steps or []:
+        (row, col), _ = episode.segments[step]
+        ax.plot(col, row, "o", markersize=11, markerfacecolor="none", markeredgecolor="white",
+                markeredgewidth=2)
+    return ax
 
 
 def _draw_moves(ax: Axes, model: TabularModel, episode: Episode, title: str | None,
@@ -115,10 +123,14 @@ def cell_map(model: TabularModel, per_state: np.ndarray, reduce: str = "min") ->
 
 
 def plot_cell_map(model: TabularModel, grid: np.ndarray, label: str, ax: Axes | None = None,
-                  title: str | None = None, cmap: str = "cividis") -> Axes:
-    """Draw a per-cell quantity (see :func:`cell_map`) as a heat map over the track."""
+                  title: str | None = None, cmap: str = "cividis",
+                  limits: tuple[float, float] | None = None) -> Axes:
+    """Draw a per-cell quantity (see :func:`cell_map`) as a heat map over the track;
+    ``limits`` fixes the colour scale (to compare panels), else it spans the data."""
     ax = plot_track(model.track, ax=ax, title=title, legend=False)
-    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, interpolation="nearest")
+    vmin, vmax = limits if limits is not None else (None, None)
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, interpolation="nearest",
+                      vmin=vmin, vmax=vmax)
     ax.figure.colorbar(image, ax=ax, label=label, shrink=0.8)
     return ax
 

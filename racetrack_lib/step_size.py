@@ -1,6 +1,6 @@
 """Step sizes that shrink with each pair's number of visits.
 
-Notation (chapter 4): ``n(s, a)`` how many times the agent has taken action ``a`` in state ``s``,
+Notation (chapter 3): ``n(s, a)`` how many times the agent has taken action ``a`` in state ``s``,
 ``alpha_n`` the step size of the n-th update of a pair. The schedule is
 
     alpha_n = max(alpha_min, alpha * n ** -power)
