@@ -19,7 +19,7 @@ import numpy as np
 
 from racetrack_lib import RacetrackEnv, TabularModel
 from racetrack_lib.config import AgentConfig
-from racetrack_lib.td import td_episodes
+from racetrack_lib.training import Learner, run_episodes
 
 
 def textbook_q_learning(env: RacetrackEnv, n_steps: int, alpha: float, epsilon: float,
@@ -55,18 +55,10 @@ def textbook_q_learning(env: RacetrackEnv, n_steps: int, alpha: float, epsilon: 
 
 def library_run(model: TabularModel, config: AgentConfig, seed: int) -> tuple[int, float]:
     """The library's compiled loop for ``config.num_episodes`` episodes: (steps, seconds)."""
-    q_values = np.zeros((model.n_states, model.n_actions))
-    epsilons = np.array([config.epsilon(e) for e in range(config.num_episodes)])
-    lengths = np.zeros(config.num_episodes, dtype=np.int64)
+    learner = Learner.new(model, config)
     rng = np.random.default_rng(seed)
-    trace_decays = np.array([config.trace_decay_at(e) for e in range(config.num_episodes)])
-    visits = np.zeros((model.n_states, model.n_actions), dtype=np.int64)
-    step_sizes = config.step_sizes()
     started = time.perf_counter()
-    td_episodes(q_values, model.next_states, model.start_states, model.noise, step_sizes, visits,
-                config.gamma, epsilons, config.target == "sarsa", config.max_episode_steps, rng,
-                lengths, trace_decays, config.trace_kind == "replacing",
-                config.q_lambda == "watkins")
+    lengths = run_episodes(learner, model, config, rng, 0, config.num_episodes)
     return int(np.abs(lengths).sum()), time.perf_counter() - started
 
 

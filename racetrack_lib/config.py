@@ -49,8 +49,9 @@ class AgentConfig:
             make a constant step size overshoot (Singh & Sutton 1996).
         q_lambda: with Q-learning and traces, ``"watkins"`` cuts the traces after an exploratory
             action (the default: the only off-policy-correct choice) or ``"naive"`` never cuts.
-        memory_size: capacity of the replay memory (chapter 5); 0 is no replay.
-        batch_size: transitions replayed per real step (chapter 5).
+        memory_size: capacity of the replay memory (chapter 5), in [0, 10^8]; 0 is no replay.
+        batch_size: transitions replayed after every real step (chapter 5); with replay in
+            [1, memory_size], ignored without.
         planning_steps: simulated updates per real step (chapter 6); 0 is no planning.
     """
 
@@ -69,7 +70,7 @@ class AgentConfig:
     trace_kind: str = "replacing"
     q_lambda: str = "watkins"
     memory_size: int = 0
-    batch_size: int = 0
+    batch_size: int = 32
     planning_steps: int = 0
 
     def __post_init__(self) -> None:
@@ -94,8 +95,13 @@ class AgentConfig:
         _check_count("memory_size", self.memory_size, 0, 100_000_000)
         _check_count("batch_size", self.batch_size, 0, 100_000)
         _check_count("planning_steps", self.planning_steps, 0, 100_000)
+        if self.memory_size > 0 and not 1 <= self.batch_size <= self.memory_size:
+            raise RacetrackError(
+                f"batch_size = {self.batch_size} is out of range: allowed [1, memory_size = "
+                f"{self.memory_size}] with replay"
+            )
         # Components of later chapters: accepted in the config, refused until they exist.
-        for name in ("memory_size", "batch_size", "planning_steps"):
+        for name in ("planning_steps",):
             if getattr(self, name) != 0:
                 raise RacetrackError(
                     f"{name} = {getattr(self, name)!r} is not supported yet: allowed 0"
@@ -113,6 +119,11 @@ class AgentConfig:
             return self.trace_decay
         greed = (1.0 - self.epsilon(episode)) / (1.0 - self.epsilon_min)
         return self.trace_decay * greed
+
+    @property
+    def replayed_per_step(self) -> int:
+        """Transitions replayed after each real step: ``batch_size``, or 0 without a memory."""
+        return self.batch_size if self.memory_size > 0 else 0
 
     def step_sizes(self) -> np.ndarray:
         """The step-size schedule as a table, ``step_sizes[n - 1] = alpha_n`` (``step_size.py``)."""

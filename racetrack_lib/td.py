@@ -15,6 +15,7 @@ from numba import njit
 
 from .model import sample_transition
 from .policy import epsilon_greedy, explore, greedy_action
+from .replay import remember_and_replay
 from .rules import REWARD_PER_STEP
 from .step_size import count_visit, step_size
 from .traces import TRACE_THRESHOLD, clear, new_traces, update_traced, visit
@@ -59,7 +60,7 @@ def td_update(q_values: np.ndarray, state: int, action: int, alpha: float,
 def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.ndarray,
                noise: float, step_sizes: np.ndarray, visits: np.ndarray, gamma: float,
                epsilon: float, use_sarsa: bool, max_steps: int,
-               rng: np.random.Generator) -> tuple[int, bool]:
+               rng: np.random.Generator, memory: tuple, batch_size: int) -> tuple[int, bool]:
     """One episode of one-step Q-learning or SARSA (S&B sections 6.4-6.5), learning in place.
 
     ::
@@ -72,6 +73,7 @@ def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.n
             target = r + gamma * Q(s', g)  = r + gamma * max_b Q(s', b)   (Q-learning)
                    = r + gamma * Q(s', a')                                (SARSA)
             Q(s, a) += alpha * (target - Q(s, a))
+            with replay (chapter 5): store (s, a, r, s', a', done); replay a batch
             s, a <- s', a'
 
     A crash is an ordinary step to a start state. The next action is chosen before the update
@@ -82,6 +84,8 @@ def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.n
         step_sizes: the step-size schedule, ``step_sizes[n - 1] = alpha_n`` (``step_size.py``);
             one entry is a constant ``alpha``.
         visits: ``n(s, a)``, shape ``(n_states, 9)``, counted in place.
+        memory, batch_size: the replay memory (``replay.new_memory``) and the transitions
+            replayed per real step; ``batch_size = 0``: no replay.
     Returns:
         (number of steps, whether the car finished; False if cut at ``max_steps``).
     """
@@ -96,6 +100,8 @@ def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.n
         if finished:
             delta = td_error(REWARD_PER_STEP, q_values, state, action)
             td_update(q_values, state, action, alpha, delta)
+            remember_and_replay(q_values, memory, batch_size, step_sizes, visits, gamma,
+                                use_sarsa, rng, state, action, REWARD_PER_STEP, state, 0, True)
             return step, True
         greedy_next = greedy_action(q_values, next_state, rng, 0.0)
         next_action = explore(greedy_next, epsilon, q_values.shape[1], rng)  # epsilon-greedy
@@ -104,6 +110,8 @@ def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.n
         else:
             target = q_learning_target(q_values, REWARD_PER_STEP, next_state, greedy_next, gamma)
         td_update(q_values, state, action, alpha, td_error(target, q_values, state, action))
+        remember_and_replay(q_values, memory, batch_size, step_sizes, visits, gamma, use_sarsa,
+                            rng, state, action, REWARD_PER_STEP, next_state, next_action, False)
         state, action = next_state, next_action
     return max_steps, False
 
@@ -114,7 +122,7 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
                epsilon: float, use_sarsa: bool,
                max_steps: int, rng: np.random.Generator, trace_decay: float, replacing: bool,
                cut_traces: bool, slot: np.ndarray, trace_pairs: np.ndarray,
-               trace_values: np.ndarray) -> tuple[int, bool]:
+               trace_values: np.ndarray, memory: tuple, batch_size: int) -> tuple[int, bool]:
     """One episode of SARSA(lambda) or Q(lambda) with eligibility traces (S&B section 12.7;
     Watkins's Q(lambda): S&B 1st edition section 7.6), learning in place.
 
@@ -147,6 +155,8 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
         step_sizes, visits: the step-size schedule and the visit counts, as in :func:`td_episode`.
         cut_traces: Watkins's Q(lambda) (True) or "naive" Q(lambda) (False); SARSA never cuts.
         slot, trace_pairs, trace_values: empty traces from ``traces.new_traces``, left empty.
+        memory, batch_size: replay, as in :func:`td_episode`; replayed updates are one-step
+            updates, never traced (``replay.py``).
     Returns:
         (number of steps, whether the car finished; False if cut at ``max_steps``).
     """
@@ -163,6 +173,8 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
             n_traced = visit(slot, trace_pairs, trace_values, n_traced, state, action, replacing)
             update_traced(q_values, slot, trace_pairs, trace_values, n_traced, step_sizes, visits,
                           delta, 0.0, TRACE_THRESHOLD)  # decay 0: every trace is dropped
+            remember_and_replay(q_values, memory, batch_size, step_sizes, visits, gamma,
+                                use_sarsa, rng, state, action, REWARD_PER_STEP, state, 0, True)
             return step, True
         greedy_next = greedy_action(q_values, next_state, rng, 0.0)
         next_action = explore(greedy_next, epsilon, q_values.shape[1], rng)  # epsilon-greedy
@@ -177,6 +189,8 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
                                  step_sizes, visits, delta, gamma * trace_decay, TRACE_THRESHOLD)
         if explored and cut_traces and not use_sarsa:
             n_traced = clear(slot, trace_pairs, n_traced)  # Watkins: credit greedy steps only
+        remember_and_replay(q_values, memory, batch_size, step_sizes, visits, gamma, use_sarsa,
+                            rng, state, action, REWARD_PER_STEP, next_state, next_action, False)
         state, action = next_state, next_action
     clear(slot, trace_pairs, n_traced)
     return max_steps, False
@@ -186,25 +200,26 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
 def td_episodes(q_values: np.ndarray, next_states: np.ndarray, start_states: np.ndarray,
                 noise: float, step_sizes: np.ndarray, visits: np.ndarray, gamma: float,
                 epsilons: np.ndarray, use_sarsa: bool, max_steps: int, rng: np.random.Generator,
-                lengths: np.ndarray, trace_decays: np.ndarray | None = None,
+                lengths: np.ndarray, trace_decays: np.ndarray, memory: tuple, batch_size: int,
                 replacing: bool = True, cut_traces: bool = True) -> None:
     """Run ``len(epsilons)`` episodes in a row, episode ``i`` exploring with ``epsilons[i]``
-    and with trace decay ``trace_decays[i]`` (lambda): one-step TD when it is 0 (or when
-    ``trace_decays`` is None), else with eligibility traces.
+    and with trace decay ``trace_decays[i]`` (lambda): one-step TD when it is 0, else with
+    eligibility traces; after every real step, ``batch_size`` transitions are replayed from
+    ``memory`` (none if 0).
 
     Writes each episode's number of steps into ``lengths`` (negative if the episode was cut).
     """
     slot, trace_pairs, trace_values = new_traces(q_values.shape[0], q_values.shape[1])
     for episode in range(len(epsilons)):
-        trace_decay = 0.0 if trace_decays is None else trace_decays[episode]
+        trace_decay = trace_decays[episode]
         if trace_decay > 0.0:
             steps, finished = td_lambda_episode(
                 q_values, next_states, start_states, noise, step_sizes, visits, gamma,
                 epsilons[episode],
                 use_sarsa, max_steps, rng, trace_decay, replacing, cut_traces, slot,
-                trace_pairs, trace_values)
+                trace_pairs, trace_values, memory, batch_size)
         else:
             steps, finished = td_episode(q_values, next_states, start_states, noise, step_sizes,
                                          visits, gamma, epsilons[episode], use_sarsa, max_steps,
-                                         rng)
+                                         rng, memory, batch_size)
         lengths[episode] = steps if finished else -steps

@@ -21,6 +21,7 @@ from .dp import expected_steps_from_start, value_iteration
 from .errors import RacetrackError
 from .evaluation import expected_steps_of_greedy
 from .model import TabularModel
+from .replay import new_memory
 from .td import td_episodes
 from .track import Track
 
@@ -91,6 +92,46 @@ class TrainingResult:
         return self.returns[:, -episodes:].mean(axis=1)
 
 
+@dataclass
+class Learner:
+    """Everything one agent learns and keeps between episodes.
+
+    Attributes:
+        q_values: ``Q``, shape ``(n_states, 9)``.
+        visits: ``n(s, a)``, shape ``(n_states, 9)``: real visits, for the step sizes.
+        memory: the replay memory (``replay.new_memory``; capacity 0 without replay).
+    """
+
+    q_values: np.ndarray
+    visits: np.ndarray
+    memory: tuple
+
+    @classmethod
+    def new(cls, model: TabularModel, config: AgentConfig) -> Learner:
+        shape = (model.n_states, model.n_actions)
+        return cls(np.zeros(shape), np.zeros(shape, dtype=np.int64),
+                   new_memory(config.memory_size))
+
+
+def run_episodes(learner: Learner, model: TabularModel, config: AgentConfig,
+                 rng: np.random.Generator, first: int, last: int,
+                 lengths: np.ndarray | None = None) -> np.ndarray:
+    """Episodes ``first, ..., last - 1`` of the agent (their number sets epsilon and lambda),
+    learning in place; returns (or fills ``lengths`` with) their numbers of steps, shape
+    ``(last - first,)``, negative for an episode cut at ``max_episode_steps``."""
+    if lengths is None:
+        lengths = np.zeros(last - first, dtype=np.int64)
+    episodes = range(first, last)
+    td_episodes(learner.q_values, model.next_states, model.start_states, model.noise,
+                config.step_sizes(), learner.visits, config.gamma,
+                np.array([config.epsilon(e) for e in episodes]), config.target == "sarsa",
+                config.max_episode_steps, rng, lengths,
+                np.array([config.trace_decay_at(e) for e in episodes]), learner.memory,
+                config.replayed_per_step, config.trace_kind == "replacing",
+                config.q_lambda == "watkins")
+    return lengths
+
+
 def agent_generators(seed: int, n_agents: int) -> list[tuple[np.random.Generator, np.random.Generator]]:
     """For each agent, a (training, evaluation) pair of independent generators.
 
@@ -148,8 +189,6 @@ def train(
     model = track if isinstance(track, TabularModel) else TabularModel.build(track, noise)
     optimum = optimal_expected_steps(model)
     checkpoints = _checkpoints(config.num_episodes, eval_every)
-    epsilons = np.array([config.epsilon(e) for e in range(config.num_episodes)])
-    trace_decays = np.array([config.trace_decay_at(e) for e in range(config.num_episodes)])
 
     lengths = np.zeros((n_agents, config.num_episodes), dtype=np.int64)
     q_tables = np.zeros((n_agents, model.n_states, model.n_actions))
@@ -160,17 +199,14 @@ def train(
     bar = tqdm(total=n_agents * config.num_episodes, disable=not progress, unit="episode",
                desc="training")
     started = time.perf_counter()
-    step_sizes = config.step_sizes()
     for agent, (training_rng, evaluation_rng) in enumerate(agent_generators(seed, n_agents)):
-        visits = np.zeros((model.n_states, model.n_actions), dtype=np.int64)
+        learner = Learner.new(model, config)
+        learner.q_values = q_tables[agent]  # learn straight into the result's table
         done, clock = 0, 0.0
         for k, checkpoint in enumerate(checkpoints):
             chunk_started = time.perf_counter()
-            td_episodes(q_tables[agent], model.next_states, model.start_states, model.noise,
-                        step_sizes, visits, config.gamma, epsilons[done:checkpoint],
-                        config.target == "sarsa", config.max_episode_steps, training_rng,
-                        lengths[agent, done:checkpoint], trace_decays[done:checkpoint],
-                        config.trace_kind == "replacing", config.q_lambda == "watkins")
+            run_episodes(learner, model, config, training_rng, done, checkpoint,
+                         lengths[agent, done:checkpoint])
             clock += time.perf_counter() - chunk_started
             learning_seconds[agent, k] = clock
             _check_finite(q_tables[agent], agent, checkpoint)

@@ -40,9 +40,27 @@ def test_epsilon_min_cannot_exceed_epsilon_start():
 
 
 def test_components_of_later_chapters_are_refused_until_they_exist():
-    for field in ("memory_size", "batch_size", "planning_steps"):
-        with pytest.raises(RacetrackError, match=f"{field} = .* is not supported yet"):
-            AgentConfig(**{field: 1})
+    with pytest.raises(RacetrackError, match="planning_steps = 1 is not supported yet"):
+        AgentConfig(planning_steps=1)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [({"memory_size": -1}, "memory_size = -1 is out of range"),
+     ({"memory_size": 100, "batch_size": 101},
+      "batch_size = 101 is out of range: allowed [1, memory_size = 100] with replay"),
+     ({"memory_size": 100, "batch_size": 0}, "batch_size = 0 is out of range"),
+     ({"batch_size": -3}, "batch_size = -3 is out of range")],
+)
+def test_bad_replay_settings_are_named(settings, message):
+    with pytest.raises(RacetrackError) as error:
+        AgentConfig(**settings)
+    assert str(error.value).startswith(message)
+
+
+def test_batch_size_is_ignored_without_a_memory():
+    assert AgentConfig(memory_size=0, batch_size=64).replayed_per_step == 0
+    assert AgentConfig(memory_size=1000, batch_size=64).replayed_per_step == 64
 
 
 def test_epsilon_schedule():

@@ -10,7 +10,8 @@ from racetrack_lib import TabularModel
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.errors import RacetrackError
 from racetrack_lib.step_size import MAX_TABULATED_VISITS, count_visit, step_size, step_size_table
-from racetrack_lib.td import td_episodes, td_error, td_update
+from racetrack_lib.td import td_error, td_update
+from racetrack_lib.training import Learner, run_episodes
 
 
 def test_schedule_values():
@@ -44,13 +45,10 @@ def test_power_one_is_the_sample_average():
 def test_visits_count_every_step_taken(trace_decay):
     model = TabularModel.build("track1")
     config = AgentConfig(num_episodes=200, trace_decay=trace_decay)
-    q_values, visits = np.zeros((model.n_states, 9)), np.zeros((model.n_states, 9), np.int64)
-    lengths = np.zeros(config.num_episodes, dtype=np.int64)
-    td_episodes(q_values, model.next_states, model.start_states, model.noise,
-                config.step_sizes(), visits, config.gamma,
-                np.array([config.epsilon(e) for e in range(config.num_episodes)]), False,
-                config.max_episode_steps, np.random.default_rng(0), lengths,
-                np.array([config.trace_decay_at(e) for e in range(config.num_episodes)]))
+    learner = Learner.new(model, config)
+    lengths = run_episodes(learner, model, config, np.random.default_rng(0), 0,
+                           config.num_episodes)
+    q_values, visits = learner.q_values, learner.visits
     assert visits.sum() == np.abs(lengths).sum()
     assert ((visits > 0) == (q_values != 0)).all()  # exactly the pairs taken were updated
 

@@ -21,19 +21,15 @@ from racetrack_lib import (
 )
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.evaluation import expected_steps_of_greedy
-from racetrack_lib.td import q_learning_target, sarsa_target, td_episodes, td_error, td_update
-from racetrack_lib.training import agent_generators, train
+from racetrack_lib.td import q_learning_target, sarsa_target, td_error, td_update
+from racetrack_lib.training import Learner, agent_generators, run_episodes, train
 
 
 def run_agent(model, config, seed=0):
-    q_values = np.zeros((model.n_states, 9))
-    lengths = np.zeros(config.num_episodes, dtype=np.int64)
-    epsilons = np.array([config.epsilon(e) for e in range(config.num_episodes)])
-    visits = np.zeros((model.n_states, 9), dtype=np.int64)
-    td_episodes(q_values, model.next_states, model.start_states, model.noise,
-                config.step_sizes(), visits, config.gamma, epsilons, config.target == "sarsa",
-                config.max_episode_steps, np.random.default_rng(seed), lengths)
-    return q_values, lengths
+    learner = Learner.new(model, config)
+    lengths = run_episodes(learner, model, config, np.random.default_rng(seed), 0,
+                           config.num_episodes)
+    return learner.q_values, lengths
 
 
 def test_update_rules():

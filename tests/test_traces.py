@@ -9,22 +9,17 @@ from racetrack_lib import TabularModel, epsilon_greedy, greedy_action
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.model import sample_transition
 from racetrack_lib.policy import explore
+from racetrack_lib.replay import new_memory
 from racetrack_lib.td import td_episodes
 from racetrack_lib.traces import TRACE_THRESHOLD, new_traces, update_traced, visit
+from racetrack_lib.training import Learner, run_episodes
 
 
 def run(model, config, seed=0, episodes=None):
-    n = episodes or config.num_episodes
-    q_values = np.zeros((model.n_states, 9))
-    lengths = np.zeros(n, dtype=np.int64)
-    epsilons = np.array([config.epsilon(e) for e in range(n)])
-    trace_decays = np.array([config.trace_decay_at(e) for e in range(n)])
-    visits = np.zeros((model.n_states, 9), dtype=np.int64)
-    td_episodes(q_values, model.next_states, model.start_states, model.noise,
-                config.step_sizes(), visits, config.gamma, epsilons, config.target == "sarsa",
-                config.max_episode_steps, np.random.default_rng(seed), lengths, trace_decays,
-                config.trace_kind == "replacing", config.q_lambda == "watkins")
-    return q_values, lengths
+    learner = Learner.new(model, config)
+    lengths = run_episodes(learner, model, config, np.random.default_rng(seed), 0,
+                           episodes or config.num_episodes)
+    return learner.q_values, lengths
 
 
 @pytest.mark.parametrize("target", ["q_learning", "sarsa"])
@@ -88,6 +83,21 @@ def dense_td_lambda(model, config, seed, episodes):
     q = np.zeros((model.n_states, 9))
     visits = np.zeros((model.n_states, 9), dtype=int)
     sarsa = config.target == "sarsa"
+    ring, position, batch = [None] * config.memory_size, 0, config.replayed_per_step
+
+    def remember_and_replay(transition):
+        # A ring buffer in a list; then one-step updates of sampled transitions, never traced.
+        nonlocal position
+        ring[position] = transition
+        position = (position + 1) % len(ring)
+        stored = [t for t in ring if t is not None]
+        if len(stored) < batch:
+            return
+        for _ in range(batch):
+            s, a, r, s2, a2, done = ring[rng.integers(0, len(stored))]
+            target = r if done else r + config.gamma * (q[s2, a2] if sarsa else q[s2].max())
+            q[s, a] += alphas[s, a] * (target - q[s, a])
+
     for episode in range(episodes):
         epsilon = config.epsilon(episode)
         decay = config.gamma * config.trace_decay_at(episode)
@@ -107,6 +117,8 @@ def dense_td_lambda(model, config, seed, episodes):
                 traces[state, action] += 1.0
             if finished:
                 q += alphas * (-1.0 - q[state, action]) * traces
+                if batch:
+                    remember_and_replay((state, action, -1.0, state, 0, True))
                 break
             greedy = greedy_action(q, next_state, rng, 0.0)
             next_action = explore(greedy, epsilon, 9, rng)
@@ -118,6 +130,8 @@ def dense_td_lambda(model, config, seed, episodes):
             traces[traces < TRACE_THRESHOLD] = 0.0
             if explored and not sarsa and config.q_lambda == "watkins":
                 traces[:] = 0.0
+            if batch:
+                remember_and_replay((state, action, -1.0, next_state, next_action, False))
             state, action = next_state, next_action
     return q
 
@@ -125,7 +139,8 @@ def dense_td_lambda(model, config, seed, episodes):
 @pytest.mark.parametrize(
     "settings",
     [{"target": "q_learning"}, {"target": "sarsa"}, {"trace_kind": "accumulating"},
-     {"q_lambda": "naive"}, {"alpha_power": 0.0, "trace_schedule": "constant"}],
+     {"q_lambda": "naive"}, {"alpha_power": 0.0, "trace_schedule": "constant"},
+     {"memory_size": 50, "batch_size": 4}, {"memory_size": 50, "batch_size": 4, "target": "sarsa"}],
 )
 def test_sparse_traces_match_a_dense_reference(settings):
     model = TabularModel.build(tiny_track("single_start"), noise=0.1)
@@ -169,7 +184,8 @@ def test_backward_view_equals_the_forward_view_lambda_return(target):
     visits = np.zeros((model.n_states, 9), dtype=np.int64)
     td_episodes(q_values, model.next_states, model.start_states, model.noise, np.array([alpha]),
                 visits, gamma, np.array([epsilon]), target == "sarsa", 10_000,
-                np.random.default_rng(21), lengths, np.array([lam]), False, False)
+                np.random.default_rng(21), lengths, np.array([lam]), new_memory(0), 0, False,
+                False)
     assert lengths[0] == len(pairs)
     # Forward view: the TD errors of the logged episode under the frozen table.
     deltas = []
