@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--memory-size", type=_whole, default=defaults.memory_size,
                        help="replay memory capacity (default %(default)s)")
     train.add_argument("--batch-size", type=_whole, default=defaults.batch_size,
-                       help="transitions replayed per step (default %(default)s)")
+                       help="transitions replayed after each real step, in [1, memory size]; "
+                            "ignored without a memory (default %(default)s)")
     train.add_argument("--planning-steps", type=_whole, default=defaults.planning_steps,
                        help="simulated updates per real step (default %(default)s)")
     train.add_argument("--agents", type=_whole, default=8,

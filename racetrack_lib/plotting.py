@@ -183,8 +183,9 @@ def plot_learning_curves(results: dict, ax: Axes | None = None, x: str = "steps"
 
     Args:
         results: ``{label: TrainingResult}``.
-        x: ``"steps"`` (real environment steps per agent, median over agents), ``"seconds"``
-            (wall time of learning per agent, median over agents) or ``"episodes"``.
+        x: ``"steps"`` (real environment steps per agent, median over agents), ``"updates"``
+            (TD updates per agent, replayed ones included), ``"seconds"`` (wall time of
+            learning per agent, median over agents) or ``"episodes"``.
         ceiling: the top of the plot; slower policies, and those that never finish (infinite
             steps), are drawn at this height.
     """
@@ -196,6 +197,8 @@ def plot_learning_curves(results: dict, ax: Axes | None = None, x: str = "steps"
         low, median, high = np.percentile(steps, [25, 50, 75], axis=0)
         if x == "steps":
             horizontal = np.median(result.eval_env_steps, axis=0)
+        elif x == "updates":
+            horizontal = np.median(result.eval_updates, axis=0)
         elif x == "seconds":
             horizontal = np.median(result.eval_seconds, axis=0)
         else:
@@ -212,8 +215,8 @@ def plot_learning_curves(results: dict, ax: Axes | None = None, x: str = "steps"
     ax.yaxis.set_major_formatter(ScalarFormatter())
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks([t for t in (10, 12, 15, 20, 30, 50, 100, 200, 400) if t <= ceiling])
-    ax.set_xlabel({"steps": "real steps per agent", "seconds": "seconds of learning per agent",
-                   "episodes": "episodes"}[x])
+    ax.set_xlabel({"steps": "real steps per agent", "updates": "TD updates per agent",
+                   "seconds": "seconds of learning per agent", "episodes": "episodes"}[x])
     ax.set_ylabel("greedy policy: expected steps\n(exact, from the start line)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)

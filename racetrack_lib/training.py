@@ -65,6 +65,13 @@ class TrainingResult:
         return self.episode_lengths.shape[0]
 
     @property
+    def eval_updates(self) -> np.ndarray:
+        """``(A, K)`` TD updates made by each evaluation: one per real step plus the replayed
+        ones (``batch_size`` per step; counted from the first step, a slight overcount while the
+        memory holds fewer than a batch)."""
+        return self.eval_env_steps * (1 + self.config.replayed_per_step)
+
+    @property
     def returns(self) -> np.ndarray:
         """``(A, E)`` undiscounted return of every episode: -1 per step."""
         return -np.abs(self.episode_lengths).astype(float)

@@ -15,6 +15,7 @@ from racetrack_lib import (
     value_iteration,
 )
 from racetrack_lib.config import AgentConfig
+from racetrack_lib.replay import new_memory, store
 from racetrack_lib.traces import TRACE_THRESHOLD, new_traces, update_traced, visit
 from racetrack_lib.training import train
 
@@ -105,3 +106,43 @@ def test_chapter4_exercise3_lambda_095(track1_model):
                        seed=0)
         assert median_final(result) == pytest.approx(final, abs=0.005)
         assert np.nanmedian(result.steps_to_within()) / 1e6 == pytest.approx(million_steps, abs=0.05)
+
+
+def replay_result(track1_model, **settings):
+    config = AgentConfig(num_episodes=20_000, memory_size=10_000, batch_size=8, **settings)
+    return train(config, track1_model, n_agents=8, seed=0)
+
+
+def test_chapter5_exercise1_sarsa_with_replay(track1_model):
+    sarsa = replay_result(track1_model, target="sarsa")
+    assert np.nanmedian(sarsa.steps_to_within()) / 1e6 == pytest.approx(0.56, abs=0.01)
+    assert median_final(sarsa) == pytest.approx(14.1, abs=0.05)  # "ends at about 14.1"
+    assert median_final(sarsa) > 1.10 * sarsa.optimal_expected_steps  # "does not stay there"
+
+
+def test_chapter5_exercise2_what_a_memory_holds(track1_model):
+    result = replay_result(track1_model)
+    lengths = np.abs(result.episode_lengths)
+    first_ten = lengths[:, :10].mean(axis=1)
+    assert 1_700 < first_ten.min() and first_ten.max() < 3_300  # "1,700 to 3,300 per agent"
+    assert first_ten.mean() == pytest.approx(2_200, abs=100)  # "about 2,200 steps each"
+    late = lengths[:, -1_000:].mean()
+    assert 12.5 < late < 13.5  # "about 13 steps"
+    assert 1_000 / late < 80  # "under 80 late episodes"
+
+
+def test_chapter5_exercise3_ring_buffer():
+    memory = new_memory(10)
+    for t in range(25):
+        store(memory, t, 0, -1.0, t, 0, False)
+    assert memory[0][0] == 20 and memory[0].tolist() == [20, 21, 22, 23, 24, 15, 16, 17, 18, 19]
+    assert memory[-1].tolist() == [10, 5]  # full; the next write goes to slot 5
+
+
+def test_chapter5_exercise4_replay_with_traces(track1_model):
+    traced = replay_result(track1_model, trace_decay=0.9)
+    plain = replay_result(track1_model)
+    assert (median_final(traced), median_final(plain)) == (pytest.approx(12.48, abs=0.005),
+                                                           pytest.approx(12.49, abs=0.005))
+    assert np.nanmedian(traced.steps_to_within()) / 1e6 == pytest.approx(0.64, abs=0.01)
+    assert np.nanmedian(plain.steps_to_within()) / 1e6 == pytest.approx(0.72, abs=0.01)

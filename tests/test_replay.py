@@ -24,6 +24,7 @@ def test_capacity_and_wrap_around():
     assert fill.tolist() == [5, 2]  # full; the next write goes to slot 2
     assert states.tolist() == [5, 6, 2, 3, 4]  # transitions 5 and 6 overwrote the oldest
     assert next_states.tolist() == [6, 7, 3, 4, 5]
+    assert actions.tolist() == [5, 6, 2, 3, 4] and next_actions.tolist() == [6, 7, 3, 4, 5]
     assert done.tolist() == [False, False, False, True, False]
     assert rewards.tolist() == [-1.0] * 5
 
