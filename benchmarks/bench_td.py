@@ -1,9 +1,10 @@
-"""Benchmark: one-step Q-learning and SARSA steps per second, the library against a
-textbook-style loop, measured side by side in one run.
+"""Benchmark: Q-learning and SARSA steps per second (one-step, with traces, with replay), the
+library against a textbook-style loop, measured side by side in one run.
 
 The textbook-style baseline is how the algorithm is usually first written: a Gymnasium
 environment object stepped once per move, a numpy Q table indexed per step, epsilon-greedy with
-random tie-breaking through numpy calls. The library runs the same algorithm, compiled by numba
+random tie-breaking through numpy calls; for replay, a ``collections.deque`` of transition
+tuples and a batch of indices drawn per step. The library runs the same algorithm, compiled by numba
 over the model's tables. Both run on one core.
 
 Run on demand: ``python benchmarks/bench_td.py`` (or ``make benchmark``).
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections import deque
 
 import numpy as np
 
@@ -23,9 +25,22 @@ from racetrack_lib.training import Learner, run_episodes
 
 
 def textbook_q_learning(env: RacetrackEnv, n_steps: int, alpha: float, epsilon: float,
-                        rng: np.random.Generator, sarsa: bool = False) -> int:
-    """Q-learning (or SARSA) as a textbook writes it; returns the number of steps taken."""
+                        rng: np.random.Generator, sarsa: bool = False, memory_size: int = 0,
+                        batch_size: int = 0) -> int:
+    """Q-learning (or SARSA) as a textbook writes it, optionally with experience replay;
+    returns the number of steps taken."""
     q_values = np.zeros((env.observation_space.n, env.action_space.n))
+    memory: deque = deque(maxlen=max(memory_size, 1))
+
+    def update(state: int, action: int, reward: float, next_state: int, next_action: int,
+               terminated: bool) -> None:
+        if terminated:
+            target = reward
+        elif sarsa:
+            target = reward + q_values[next_state, next_action]
+        else:
+            target = reward + q_values[next_state].max()
+        q_values[state, action] += alpha * (target - q_values[state, action])
 
     def choose(state: int) -> int:
         if rng.random() < epsilon:
@@ -42,13 +57,12 @@ def textbook_q_learning(env: RacetrackEnv, n_steps: int, alpha: float, epsilon: 
             next_state, reward, terminated, _, _ = env.step(action)
             steps += 1
             next_action = choose(next_state)
-            if terminated:
-                target = reward
-            elif sarsa:
-                target = reward + q_values[next_state, next_action]
-            else:
-                target = reward + q_values[next_state].max()
-            q_values[state, action] += alpha * (target - q_values[state, action])
+            update(state, action, reward, next_state, next_action, terminated)
+            if memory_size:
+                memory.append((state, action, reward, next_state, next_action, terminated))
+                if len(memory) >= batch_size:
+                    for index in rng.integers(len(memory), size=batch_size):
+                        update(*memory[index])
             state, action = next_state, next_action
     return steps
 
@@ -70,13 +84,17 @@ def main() -> None:
     model = TabularModel.build("track1", noise=0.1)
     env = RacetrackEnv(model=model)
     print(f"track1: {model.n_states} states; one core; medians of {args.repeats} runs")
-    cases = [("q_learning", 0.0), ("sarsa", 0.0), ("q_learning", 0.9), ("sarsa", 0.9)]
-    for target, trace_decay in cases:
-        # The defaults (the chapter-3 agent), with traces for the last two rows. The textbook
-        # baseline is always the one-step loop: a textbook lambda loop would be slower still.
-        config = AgentConfig(target=target, trace_decay=trace_decay)
-        library_run(model, AgentConfig(target=target, trace_decay=trace_decay, num_episodes=10),
-                    0)  # compile first
+    cases = [("q_learning", 0.0, 0), ("sarsa", 0.0, 0), ("q_learning", 0.9, 0),
+             ("sarsa", 0.9, 0), ("q_learning", 0.0, 32)]
+    for target, trace_decay, batch_size in cases:
+        # The defaults (the chapter-3 agent), with traces or replay in the last rows. The
+        # textbook baseline for traces is the one-step loop (a textbook lambda loop would be
+        # slower still); for replay it replays too.
+        memory_size = 10_000 if batch_size else 0
+        settings = {"target": target, "trace_decay": trace_decay, "memory_size": memory_size,
+                    "batch_size": batch_size or 32}
+        config = AgentConfig(**settings)
+        library_run(model, AgentConfig(**settings, num_episodes=10), 0)  # compile first
         library = []
         for repeat in range(args.repeats):
             steps, seconds = library_run(model, config, seed=repeat)
@@ -85,11 +103,15 @@ def main() -> None:
         for repeat in range(args.repeats):
             rng = np.random.default_rng(repeat)
             started = time.perf_counter()
-            steps = textbook_q_learning(env, args.textbook_steps, config.alpha, 0.1, rng,
-                                        sarsa=target == "sarsa")
+            textbook_steps = args.textbook_steps // (1 + batch_size)  # about equal time
+            steps = textbook_q_learning(env, textbook_steps, 0.2, 0.1, rng,
+                                        sarsa=target == "sarsa", memory_size=memory_size,
+                                        batch_size=batch_size)
             textbook.append(steps / (time.perf_counter() - started))
         fast, slow = statistics.median(library), statistics.median(textbook)
         label = target if trace_decay == 0 else f"{target}, lambda {trace_decay}"
+        if batch_size:
+            label += f", replay {memory_size}/{batch_size}"
         print(f"{label:<22} library {fast / 1e6:6.2f} M steps/s "
               f"(min {min(library) / 1e6:.2f}, max {max(library) / 1e6:.2f})   "
               f"textbook {slow / 1e6:6.3f} M steps/s   ratio {fast / slow:5.0f}x")

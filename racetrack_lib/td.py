@@ -60,7 +60,7 @@ def td_update(q_values: np.ndarray, state: int, action: int, alpha: float,
 def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.ndarray,
                noise: float, step_sizes: np.ndarray, visits: np.ndarray, gamma: float,
                epsilon: float, use_sarsa: bool, max_steps: int,
-               rng: np.random.Generator, memory: tuple, batch_size: int) -> tuple[int, bool]:
+               rng: np.random.Generator) -> tuple[int, bool]:
     """One episode of one-step Q-learning or SARSA (S&B sections 6.4-6.5), learning in place.
 
     ::
@@ -73,7 +73,6 @@ def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.n
             target = r + gamma * Q(s', g)  = r + gamma * max_b Q(s', b)   (Q-learning)
                    = r + gamma * Q(s', a')                                (SARSA)
             Q(s, a) += alpha * (target - Q(s, a))
-            with replay (chapter 5): store (s, a, r, s', a', done); replay a batch
             s, a <- s', a'
 
     A crash is an ordinary step to a start state. The next action is chosen before the update
@@ -84,8 +83,6 @@ def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.n
         step_sizes: the step-size schedule, ``step_sizes[n - 1] = alpha_n`` (``step_size.py``);
             one entry is a constant ``alpha``.
         visits: ``n(s, a)``, shape ``(n_states, 9)``, counted in place.
-        memory, batch_size: the replay memory (``replay.new_memory``) and the transitions
-            replayed per real step; ``batch_size = 0``: no replay.
     Returns:
         (number of steps, whether the car finished; False if cut at ``max_steps``).
     """
@@ -100,8 +97,6 @@ def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.n
         if finished:
             delta = td_error(REWARD_PER_STEP, q_values, state, action)
             td_update(q_values, state, action, alpha, delta)
-            remember_and_replay(q_values, memory, batch_size, step_sizes, visits, gamma,
-                                use_sarsa, rng, state, action, REWARD_PER_STEP, state, 0, True)
             return step, True
         greedy_next = greedy_action(q_values, next_state, rng, 0.0)
         next_action = explore(greedy_next, epsilon, q_values.shape[1], rng)  # epsilon-greedy
@@ -110,8 +105,6 @@ def td_episode(q_values: np.ndarray, next_states: np.ndarray, start_states: np.n
         else:
             target = q_learning_target(q_values, REWARD_PER_STEP, next_state, greedy_next, gamma)
         td_update(q_values, state, action, alpha, td_error(target, q_values, state, action))
-        remember_and_replay(q_values, memory, batch_size, step_sizes, visits, gamma, use_sarsa,
-                            rng, state, action, REWARD_PER_STEP, next_state, next_action, False)
         state, action = next_state, next_action
     return max_steps, False
 
@@ -126,8 +119,11 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
     """One episode of SARSA(lambda) or Q(lambda) with eligibility traces (S&B section 12.7;
     Watkins's Q(lambda): S&B 1st edition section 7.6), learning in place.
 
-    The loop of :func:`td_episode` with its update replaced by the traced update (kept as a
-    separate function so that the one-step loop stays as fast as it can be).
+    The loop of :func:`td_episode` with its update replaced by the traced update, and with
+    experience replay after every real step (chapter 5). It is the general loop: it also runs
+    one-step TD with replay (``trace_decay = 0``: every trace is dropped right after its own
+    update). It is kept apart from :func:`td_episode` so that the plain one-step loop stays as
+    fast as it can be (even an unused call to the replay code halved its speed).
 
     ::
 
@@ -139,6 +135,7 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
             target = r + gamma * Q(s', g)  = r + gamma * max_b Q(s', b)   (Q-learning)
                    = r + gamma * Q(s', a')                                (SARSA)
             delta = target - Q(s, a);  update
+            with replay: store (s, a, r, s', a', done); replay a batch (one-step, untraced)
             s, a <- s', a'
 
         update:  n(s, a) += 1;  mark the visit of (s, a) in e;
@@ -173,8 +170,10 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
             n_traced = visit(slot, trace_pairs, trace_values, n_traced, state, action, replacing)
             update_traced(q_values, slot, trace_pairs, trace_values, n_traced, step_sizes, visits,
                           delta, 0.0, TRACE_THRESHOLD)  # decay 0: every trace is dropped
-            remember_and_replay(q_values, memory, batch_size, step_sizes, visits, gamma,
-                                use_sarsa, rng, state, action, REWARD_PER_STEP, state, 0, True)
+            if batch_size > 0:
+                remember_and_replay(q_values, memory, batch_size, step_sizes, visits, gamma,
+                                    use_sarsa, rng, state, action, REWARD_PER_STEP, state, 0,
+                                    True)
             return step, True
         greedy_next = greedy_action(q_values, next_state, rng, 0.0)
         next_action = explore(greedy_next, epsilon, q_values.shape[1], rng)  # epsilon-greedy
@@ -189,8 +188,10 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
                                  step_sizes, visits, delta, gamma * trace_decay, TRACE_THRESHOLD)
         if explored and cut_traces and not use_sarsa:
             n_traced = clear(slot, trace_pairs, n_traced)  # Watkins: credit greedy steps only
-        remember_and_replay(q_values, memory, batch_size, step_sizes, visits, gamma, use_sarsa,
-                            rng, state, action, REWARD_PER_STEP, next_state, next_action, False)
+        if batch_size > 0:
+            remember_and_replay(q_values, memory, batch_size, step_sizes, visits, gamma,
+                                use_sarsa, rng, state, action, REWARD_PER_STEP, next_state,
+                                next_action, False)
         state, action = next_state, next_action
     clear(slot, trace_pairs, n_traced)
     return max_steps, False
@@ -203,16 +204,16 @@ def td_episodes(q_values: np.ndarray, next_states: np.ndarray, start_states: np.
                 lengths: np.ndarray, trace_decays: np.ndarray, memory: tuple, batch_size: int,
                 replacing: bool = True, cut_traces: bool = True) -> None:
     """Run ``len(epsilons)`` episodes in a row, episode ``i`` exploring with ``epsilons[i]``
-    and with trace decay ``trace_decays[i]`` (lambda): one-step TD when it is 0, else with
-    eligibility traces; after every real step, ``batch_size`` transitions are replayed from
-    ``memory`` (none if 0).
+    and with trace decay ``trace_decays[i]`` (lambda), replaying ``batch_size`` transitions from
+    ``memory`` after every real step (none if 0). Plain one-step TD (lambda 0, no replay) runs
+    in :func:`td_episode`, everything else in :func:`td_lambda_episode`.
 
     Writes each episode's number of steps into ``lengths`` (negative if the episode was cut).
     """
     slot, trace_pairs, trace_values = new_traces(q_values.shape[0], q_values.shape[1])
     for episode in range(len(epsilons)):
         trace_decay = trace_decays[episode]
-        if trace_decay > 0.0:
+        if trace_decay > 0.0 or batch_size > 0:  # the general loop
             steps, finished = td_lambda_episode(
                 q_values, next_states, start_states, noise, step_sizes, visits, gamma,
                 epsilons[episode],
@@ -221,5 +222,5 @@ def td_episodes(q_values: np.ndarray, next_states: np.ndarray, start_states: np.
         else:
             steps, finished = td_episode(q_values, next_states, start_states, noise, step_sizes,
                                          visits, gamma, epsilons[episode], use_sarsa, max_steps,
-                                         rng, memory, batch_size)
+                                         rng)
         lengths[episode] = steps if finished else -steps

@@ -140,12 +140,13 @@ def dense_td_lambda(model, config, seed, episodes):
     "settings",
     [{"target": "q_learning"}, {"target": "sarsa"}, {"trace_kind": "accumulating"},
      {"q_lambda": "naive"}, {"alpha_power": 0.0, "trace_schedule": "constant"},
-     {"memory_size": 50, "batch_size": 4}, {"memory_size": 50, "batch_size": 4, "target": "sarsa"}],
+     {"memory_size": 50, "batch_size": 4}, {"memory_size": 50, "batch_size": 4, "target": "sarsa"},
+     {"memory_size": 50, "batch_size": 4, "trace_decay": 0.0}],
 )
 def test_sparse_traces_match_a_dense_reference(settings):
     model = TabularModel.build(tiny_track("single_start"), noise=0.1)
-    config = AgentConfig(alpha=0.1, epsilon_start=0.5, epsilon_decay=0.99, epsilon_min=0.1,
-                         trace_decay=0.8, **settings)
+    config = AgentConfig(**{"alpha": 0.1, "epsilon_start": 0.5, "epsilon_decay": 0.99,
+                            "epsilon_min": 0.1, "trace_decay": 0.8, **settings})
     sparse, _ = run(model, config, seed=5, episodes=60)
     dense = dense_td_lambda(model, config, seed=5, episodes=60)
     np.testing.assert_allclose(sparse, dense, rtol=1e-12, atol=1e-12)
