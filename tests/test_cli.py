@@ -138,6 +138,14 @@ def test_train_is_reproducible_and_agents_independent(default_training_runs):
         (["--eval-every", "0"], "--eval-every = 0 is out of range"),
         (["--episodes", "ten"], "argument --episodes: 'ten' is not a whole number"),
         (["--noise", "1"], "--noise = 1.0 is out of range: allowed [0, 1)"),
+        (["--memory-size", "-5"], "memory_size = -5 is out of range"),
+        (["--memory-size", "10", "--batch-size", "11"],
+         "batch_size = 11 is out of range: allowed [1, memory_size = 10] with replay"),
+        (["--memory-size", "10", "--batch-size", "0"], "batch_size = 0 is out of range"),
+        (["--batch-size", "-1"], "batch_size = -1 is out of range"),
+        (["--alpha-power", "2"], "alpha_power = 2.0 is out of range: allowed [0, 1]"),
+        (["--trace-decay", "1.5"], "trace_decay = 1.5 is out of range: allowed [0, 1]"),
+        (["--trace-schedule", "fast"], "trace_schedule = 'fast' is not one of ramp, constant"),
     ],
 )
 def test_train_bad_input_exits_2_naming_the_parameter(args, message):
