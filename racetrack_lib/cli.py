@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "ignored without a memory (default %(default)s)")
     train.add_argument("--planning-steps", type=_whole, default=defaults.planning_steps,
                        help="simulated updates per real step (default %(default)s)")
+    train.add_argument("--model-kind", default=defaults.model_kind,
+                       help="learned dynamics model for planning: counts or last "
+                            "(default %(default)s)")
     train.add_argument("--agents", type=_whole, default=8,
                        help="number of independent agents (default %(default)s)")
     train.add_argument("--episodes", type=_whole, default=defaults.num_episodes,
@@ -134,7 +137,7 @@ def _train(args: argparse.Namespace) -> dict:
         num_episodes=args.episodes, trace_decay=args.trace_decay,
         trace_schedule=args.trace_schedule, trace_kind=args.trace_kind, q_lambda=args.q_lambda,
         memory_size=args.memory_size, batch_size=args.batch_size,
-        planning_steps=args.planning_steps,
+        planning_steps=args.planning_steps, model_kind=args.model_kind,
     )
     eval_every = args.eval_every if args.eval_every is not None else default_eval_every(
         config.num_episodes)

@@ -7,6 +7,7 @@ from numbers import Integral
 
 import numpy as np
 
+from .dyna import MODEL_KINDS
 from .errors import RacetrackError, check_range
 from .step_size import step_size_table
 
@@ -52,7 +53,11 @@ class AgentConfig:
         memory_size: capacity of the replay memory (chapter 5), in [0, 10^8]; 0 is no replay.
         batch_size: transitions replayed after every real step (chapter 5); with replay in
             [1, memory_size], ignored without.
-        planning_steps: simulated updates per real step (chapter 6); 0 is no planning.
+        planning_steps: simulated updates per real step (chapter 6), in [0, 100000]; 0 is no
+            planning.
+        model_kind: the learned dynamics model (chapter 6): ``"counts"`` counts each pair's
+            outcomes and samples them in proportion, ``"last"`` keeps only the last outcome
+            (Tabular Dyna-Q).
     """
 
     alpha: float = 1.0
@@ -72,6 +77,7 @@ class AgentConfig:
     memory_size: int = 0
     batch_size: int = 32
     planning_steps: int = 0
+    model_kind: str = "counts"
 
     def __post_init__(self) -> None:
         check_range("alpha", self.alpha, 0.0, 1.0, low_open=True)
@@ -87,7 +93,7 @@ class AgentConfig:
         _check_count("max_episode_steps", self.max_episode_steps, 1, 100_000_000)
         check_range("trace_decay", self.trace_decay, 0.0, 1.0)
         for name, allowed in (("trace_schedule", TRACE_SCHEDULES), ("trace_kind", TRACE_KINDS),
-                              ("q_lambda", Q_LAMBDAS)):
+                              ("q_lambda", Q_LAMBDAS), ("model_kind", MODEL_KINDS)):
             if getattr(self, name) not in allowed:
                 raise RacetrackError(
                     f"{name} = {getattr(self, name)!r} is not one of {', '.join(allowed)}"
@@ -100,12 +106,6 @@ class AgentConfig:
                 f"batch_size = {self.batch_size} is out of range: allowed [1, memory_size = "
                 f"{self.memory_size}] with replay"
             )
-        # Components of later chapters: accepted in the config, refused until they exist.
-        for name in ("planning_steps",):
-            if getattr(self, name) != 0:
-                raise RacetrackError(
-                    f"{name} = {getattr(self, name)!r} is not supported yet: allowed 0"
-                )
 
     def epsilon(self, episode: int) -> float:
         """The exploration rate of episode ``episode`` (counted from 0):

@@ -13,10 +13,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .dyna import learn_and_plan
 from .model import sample_transition
 from .policy import epsilon_greedy, explore, greedy_action
 from .replay import remember_and_replay
-from .rules import REWARD_PER_STEP
+from .rules import FINISHED, REWARD_PER_STEP
 from .step_size import count_visit, step_size
 from .traces import TRACE_THRESHOLD, clear, new_traces, update_traced, visit
 
@@ -115,14 +116,16 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
                epsilon: float, use_sarsa: bool,
                max_steps: int, rng: np.random.Generator, trace_decay: float, replacing: bool,
                cut_traces: bool, slot: np.ndarray, trace_pairs: np.ndarray,
-               trace_values: np.ndarray, memory: tuple, batch_size: int) -> tuple[int, bool]:
+               trace_values: np.ndarray, memory: tuple, batch_size: int,
+               dynamics_model: tuple, planning_steps: int,
+               last_only: bool) -> tuple[int, bool]:
     """One episode of SARSA(lambda) or Q(lambda) with eligibility traces (S&B section 12.7;
     Watkins's Q(lambda): S&B 1st edition section 7.6), learning in place.
 
     The loop of :func:`td_episode` with its update replaced by the traced update, and with
-    experience replay after every real step (chapter 5). It is the general loop: it also runs
-    one-step TD with replay (``trace_decay = 0``: every trace is dropped right after its own
-    update). It is kept apart from :func:`td_episode` so that the plain one-step loop stays as
+    experience replay (chapter 5) and Dyna planning (chapter 6) after every real step. It is the
+    general loop: it also runs one-step TD with replay or planning (``trace_decay = 0``: every
+    trace is dropped right after its own update). It is kept apart from :func:`td_episode` so that the plain one-step loop stays as
     fast as it can be (even an unused call to the replay code halved its speed).
 
     ::
@@ -136,6 +139,7 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
                    = r + gamma * Q(s', a')                                (SARSA)
             delta = target - Q(s, a);  update
             with replay: store (s, a, r, s', a', done); replay a batch (one-step, untraced)
+            with planning: teach the model (s, a) -> s'; make planning_steps simulated updates
             s, a <- s', a'
 
         update:  n(s, a) += 1;  mark the visit of (s, a) in e;
@@ -152,8 +156,11 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
         step_sizes, visits: the step-size schedule and the visit counts, as in :func:`td_episode`.
         cut_traces: Watkins's Q(lambda) (True) or "naive" Q(lambda) (False); SARSA never cuts.
         slot, trace_pairs, trace_values: empty traces from ``traces.new_traces``, left empty.
-        memory, batch_size: replay, as in :func:`td_episode`; replayed updates are one-step
-            updates, never traced (``replay.py``).
+        memory, batch_size: the replay memory (``replay.new_memory``) and the transitions
+            replayed per real step (0: none); replayed updates are one-step, never traced.
+        dynamics_model, planning_steps, last_only: the learned model (``dyna.py``), the
+            simulated updates per real step (0: none), and whether the model keeps only the last
+            outcome of a pair (else it counts outcomes).
     Returns:
         (number of steps, whether the car finished; False if cut at ``max_steps``).
     """
@@ -174,6 +181,9 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
                 remember_and_replay(q_values, memory, batch_size, step_sizes, visits, gamma,
                                     use_sarsa, rng, state, action, REWARD_PER_STEP, state, 0,
                                     True)
+            if planning_steps > 0:
+                learn_and_plan(q_values, dynamics_model, planning_steps, last_only, step_sizes,
+                               visits, gamma, rng, state, action, FINISHED)
             return step, True
         greedy_next = greedy_action(q_values, next_state, rng, 0.0)
         next_action = explore(greedy_next, epsilon, q_values.shape[1], rng)  # epsilon-greedy
@@ -192,6 +202,9 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
             remember_and_replay(q_values, memory, batch_size, step_sizes, visits, gamma,
                                 use_sarsa, rng, state, action, REWARD_PER_STEP, next_state,
                                 next_action, False)
+        if planning_steps > 0:
+            learn_and_plan(q_values, dynamics_model, planning_steps, last_only, step_sizes,
+                           visits, gamma, rng, state, action, next_state)
         state, action = next_state, next_action
     clear(slot, trace_pairs, n_traced)
     return max_steps, False
@@ -202,23 +215,26 @@ def td_episodes(q_values: np.ndarray, next_states: np.ndarray, start_states: np.
                 noise: float, step_sizes: np.ndarray, visits: np.ndarray, gamma: float,
                 epsilons: np.ndarray, use_sarsa: bool, max_steps: int, rng: np.random.Generator,
                 lengths: np.ndarray, trace_decays: np.ndarray, memory: tuple, batch_size: int,
+                dynamics_model: tuple, planning_steps: int, last_only: bool,
                 replacing: bool = True, cut_traces: bool = True) -> None:
     """Run ``len(epsilons)`` episodes in a row, episode ``i`` exploring with ``epsilons[i]``
     and with trace decay ``trace_decays[i]`` (lambda), replaying ``batch_size`` transitions from
-    ``memory`` after every real step (none if 0). Plain one-step TD (lambda 0, no replay) runs
-    in :func:`td_episode`, everything else in :func:`td_lambda_episode`.
+    ``memory`` and making ``planning_steps`` simulated updates with ``dynamics_model`` after
+    every real step (none if 0). Plain one-step TD (lambda 0, no replay, no planning) runs in
+    :func:`td_episode`, everything else in :func:`td_lambda_episode`.
 
     Writes each episode's number of steps into ``lengths`` (negative if the episode was cut).
     """
     slot, trace_pairs, trace_values = new_traces(q_values.shape[0], q_values.shape[1])
     for episode in range(len(epsilons)):
         trace_decay = trace_decays[episode]
-        if trace_decay > 0.0 or batch_size > 0:  # the general loop
+        if trace_decay > 0.0 or batch_size > 0 or planning_steps > 0:  # the general loop
             steps, finished = td_lambda_episode(
                 q_values, next_states, start_states, noise, step_sizes, visits, gamma,
                 epsilons[episode],
                 use_sarsa, max_steps, rng, trace_decay, replacing, cut_traces, slot,
-                trace_pairs, trace_values, memory, batch_size)
+                trace_pairs, trace_values, memory, batch_size, dynamics_model, planning_steps,
+                last_only)
         else:
             steps, finished = td_episode(q_values, next_states, start_states, noise, step_sizes,
                                          visits, gamma, epsilons[episode], use_sarsa, max_steps,

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from .config import AgentConfig
 from .dp import expected_steps_from_start, value_iteration
+from .dyna import new_dynamics_model
 from .errors import RacetrackError
 from .evaluation import expected_steps_of_greedy
 from .model import TabularModel
@@ -107,17 +108,21 @@ class Learner:
         q_values: ``Q``, shape ``(n_states, 9)``.
         visits: ``n(s, a)``, shape ``(n_states, 9)``: real visits, for the step sizes.
         memory: the replay memory (``replay.new_memory``; capacity 0 without replay).
+        dynamics_model: the learned model (``dyna.new_dynamics_model``; empty without planning).
     """
 
     q_values: np.ndarray
     visits: np.ndarray
     memory: tuple
+    dynamics_model: tuple
 
     @classmethod
     def new(cls, model: TabularModel, config: AgentConfig) -> Learner:
         shape = (model.n_states, model.n_actions)
         return cls(np.zeros(shape), np.zeros(shape, dtype=np.int64),
-                   new_memory(config.memory_size))
+                   new_memory(config.memory_size),
+                   new_dynamics_model(*shape, len(model.start_states),
+                                      enabled=config.planning_steps > 0))
 
 
 def run_episodes(learner: Learner, model: TabularModel, config: AgentConfig,
@@ -134,7 +139,8 @@ def run_episodes(learner: Learner, model: TabularModel, config: AgentConfig,
                 np.array([config.epsilon(e) for e in episodes]), config.target == "sarsa",
                 config.max_episode_steps, rng, lengths,
                 np.array([config.trace_decay_at(e) for e in episodes]), learner.memory,
-                config.replayed_per_step, config.trace_kind == "replacing",
+                config.replayed_per_step, learner.dynamics_model, config.planning_steps,
+                config.model_kind == "last", config.trace_kind == "replacing",
                 config.q_lambda == "watkins")
     return lengths
 

@@ -39,11 +39,6 @@ def test_epsilon_min_cannot_exceed_epsilon_start():
         AgentConfig(epsilon_start=0.2, epsilon_min=0.5)
 
 
-def test_components_of_later_chapters_are_refused_until_they_exist():
-    with pytest.raises(RacetrackError, match="planning_steps = 1 is not supported yet"):
-        AgentConfig(planning_steps=1)
-
-
 @pytest.mark.parametrize(
     ("settings", "message"),
     [({"memory_size": -1}, "memory_size = -1 is out of range"),

@@ -10,6 +10,7 @@ from racetrack_lib.config import AgentConfig
 from racetrack_lib.model import sample_transition
 from racetrack_lib.policy import explore
 from racetrack_lib.replay import new_memory
+from racetrack_lib.rules import FINISHED
 from racetrack_lib.td import td_episodes
 from racetrack_lib.traces import TRACE_THRESHOLD, new_traces, update_traced, visit
 from racetrack_lib.training import Learner, run_episodes
@@ -98,6 +99,28 @@ def dense_td_lambda(model, config, seed, episodes):
             target = r if done else r + config.gamma * (q[s2, a2] if sarsa else q[s2].max())
             q[s, a] += alphas[s, a] * (target - q[s, a])
 
+    tried, outcomes = [], {}  # the planning list; (s, a) -> {outcome: count}, in first-seen order
+
+    def learn_and_plan(state, action, outcome):
+        # Dyna: teach the model, then planning_steps simulated Q-learning updates.
+        if (state, action) not in outcomes:
+            tried.append((state, action))
+            outcomes[(state, action)] = {}
+        seen = outcomes[(state, action)]
+        if config.model_kind == "last":
+            seen.clear()
+        seen[outcome] = seen.get(outcome, 0) + 1
+        for _ in range(config.planning_steps):
+            s, a = tried[rng.integers(0, len(tried))]
+            choices = list(outcomes[(s, a)].items())
+            simulated = choices[0][0]
+            if len(choices) > 1:  # draw in proportion to the counts
+                cumulative = np.cumsum([count for _, count in choices])
+                draw = rng.integers(0, cumulative[-1])
+                simulated = choices[int(np.searchsorted(cumulative, draw, side="right"))][0]
+            target = -1.0 if simulated == FINISHED else -1.0 + config.gamma * q[simulated].max()
+            q[s, a] += alphas[s, a] * (target - q[s, a])
+
     for episode in range(episodes):
         epsilon = config.epsilon(episode)
         decay = config.gamma * config.trace_decay_at(episode)
@@ -119,6 +142,8 @@ def dense_td_lambda(model, config, seed, episodes):
                 q += alphas * (-1.0 - q[state, action]) * traces
                 if batch:
                     remember_and_replay((state, action, -1.0, state, 0, True))
+                if config.planning_steps:
+                    learn_and_plan(state, action, FINISHED)
                 break
             greedy = greedy_action(q, next_state, rng, 0.0)
             next_action = explore(greedy, epsilon, 9, rng)
@@ -132,6 +157,8 @@ def dense_td_lambda(model, config, seed, episodes):
                 traces[:] = 0.0
             if batch:
                 remember_and_replay((state, action, -1.0, next_state, next_action, False))
+            if config.planning_steps:
+                learn_and_plan(state, action, next_state)
             state, action = next_state, next_action
     return q
 
@@ -141,7 +168,9 @@ def dense_td_lambda(model, config, seed, episodes):
     [{"target": "q_learning"}, {"target": "sarsa"}, {"trace_kind": "accumulating"},
      {"q_lambda": "naive"}, {"alpha_power": 0.0, "trace_schedule": "constant"},
      {"memory_size": 50, "batch_size": 4}, {"memory_size": 50, "batch_size": 4, "target": "sarsa"},
-     {"memory_size": 50, "batch_size": 4, "trace_decay": 0.0}],
+     {"memory_size": 50, "batch_size": 4, "trace_decay": 0.0},
+     {"planning_steps": 3}, {"planning_steps": 3, "model_kind": "last", "trace_decay": 0.0},
+     {"planning_steps": 2, "memory_size": 30, "batch_size": 2, "target": "sarsa"}],
 )
 def test_sparse_traces_match_a_dense_reference(settings):
     model = TabularModel.build(tiny_track("single_start"), noise=0.1)

@@ -1,0 +1,138 @@
+"""Model-based planning (Dyna): a learned dynamics model and simulated updates from it.
+
+Notation (chapter 6): the ``dynamics_model`` remembers, for each state-action pair the agent has
+tried, what followed it; ``planning_steps`` is how many simulated updates follow every real step
+(Sutton & Barto section 8.2, Tabular Dyna-Q).
+
+Two models, both arrays indexed by ``(s, a)``:
+
+- ``"last"`` (Tabular Dyna-Q, as in S&B figure 8.2): the last outcome observed. On a noisy track
+  this is biased: the rare noisy outcome, once seen last, stands for the pair until the pair is
+  tried again.
+- ``"counts"``: every distinct outcome with its count; a simulated step draws an outcome with
+  probability ``count / total``, an unbiased estimate of ``P(s' | s, a)``.
+
+An outcome is the next state, or ``FINISHED``. A crash sends the car to a random start cell, so a
+pair can have at most ``2 + n_start`` distinct outcomes: the table holds that many per pair.
+
+Planning draws a pair uniformly among those tried so far, from a list kept as the model learns
+(never a scan of the table), with the agent's own generator, simulates an outcome and applies the
+one-step Q-learning update to it (the reward is always -1 here):
+
+    Q(s, a) <- Q(s, a) + alpha_n(s, a) * (r + gamma * max_b Q(s', b) - Q(s, a))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .rules import FINISHED, REWARD_PER_STEP
+from .step_size import step_size
+
+MODEL_KINDS = ("counts", "last")
+
+
+def new_dynamics_model(n_states: int, n_actions: int, n_start: int,
+                       enabled: bool = True) -> tuple:
+    """An empty model: ``(outcomes, counts, n_outcomes, tried_pairs, n_tried)``.
+
+    Shapes: ``outcomes`` and ``counts`` ``(n_states, n_actions, 2 + n_start)`` (the distinct
+    next states seen, ``FINISHED`` for the finish, and how often); ``n_outcomes``
+    ``(n_states, n_actions)``; ``tried_pairs`` ``(n_states * n_actions,)`` the pairs tried so
+    far as ``s * n_actions + a``, in the order first tried; ``n_tried`` ``(1,)`` how many.
+    With ``enabled=False`` every array is empty (an agent that does not plan).
+    """
+    width = 2 + n_start
+    if not enabled:
+        n_states = n_actions = width = 0
+    return (
+        np.zeros((n_states, n_actions, width), dtype=np.int64),  # outcomes
+        np.zeros((n_states, n_actions, width), dtype=np.int64),  # counts
+        np.zeros((n_states, n_actions), dtype=np.int64),  # n_outcomes
+        np.zeros(n_states * n_actions, dtype=np.int64),  # tried_pairs
+        np.zeros(1, dtype=np.int64),  # n_tried
+    )
+
+
+@njit(cache=True, inline="always")
+def learn_model(dynamics_model: tuple, state: int, action: int, outcome: int,
+                last_only: bool) -> None:
+    """Record that action ``a`` in ``s`` led to ``outcome`` (a state id or ``FINISHED``).
+
+    ``last_only``: keep only this outcome (Dyna-Q's deterministic model); else count it.
+    """
+    outcomes, counts, n_outcomes, tried_pairs, n_tried = dynamics_model
+    if n_outcomes[state, action] == 0:  # first try of this pair: add it to the planning list
+        tried_pairs[n_tried[0]] = state * outcomes.shape[1] + action
+        n_tried[0] += 1
+    if last_only:
+        outcomes[state, action, 0] = outcome
+        counts[state, action, 0] = 1
+        n_outcomes[state, action] = 1
+        return
+    for index in range(n_outcomes[state, action]):
+        if outcomes[state, action, index] == outcome:
+            counts[state, action, index] += 1
+            return
+    index = n_outcomes[state, action]
+    outcomes[state, action, index] = outcome
+    counts[state, action, index] = 1
+    n_outcomes[state, action] = index + 1
+
+
+@njit(cache=True, inline="always")
+def simulate(dynamics_model: tuple, state: int, action: int,
+             rng: np.random.Generator) -> int:
+    """A simulated outcome of a tried pair: drawn in proportion to the counts (with the
+    last-outcome model there is only one)."""
+    outcomes, counts, n_outcomes, _, _ = dynamics_model
+    n = n_outcomes[state, action]
+    if n == 1:
+        return outcomes[state, action, 0]
+    total = 0
+    for index in range(n):
+        total += counts[state, action, index]
+    draw = rng.integers(0, total)
+    for index in range(n):
+        draw -= counts[state, action, index]
+        if draw < 0:
+            return outcomes[state, action, index]
+    return outcomes[state, action, n - 1]  # not reached
+
+
+@njit(cache=True)  # not inlined: keeps the episode loop small
+def plan(q_values: np.ndarray, dynamics_model: tuple, planning_steps: int,
+         step_sizes: np.ndarray, visits: np.ndarray, gamma: float,
+         rng: np.random.Generator) -> None:
+    """``planning_steps`` simulated one-step Q-learning updates from uniformly drawn tried pairs::
+
+        repeat planning_steps times:
+            (s, a) <- a random pair tried so far;  s' <- simulate(model, s, a)
+            target = r                            if s' is the finish
+                   = r + gamma * max_b Q(s', b)   otherwise
+            Q(s, a) += alpha_n(s, a) * (target - Q(s, a))
+    """
+    _, _, _, tried_pairs, n_tried = dynamics_model
+    n_actions = q_values.shape[1]
+    for _ in range(planning_steps):
+        pair = tried_pairs[rng.integers(0, n_tried[0])]
+        state, action = pair // n_actions, pair % n_actions
+        outcome = simulate(dynamics_model, state, action, rng)
+        target = REWARD_PER_STEP
+        if outcome != FINISHED:
+            target += gamma * q_values[outcome].max()
+        alpha = step_size(step_sizes, visits, state, action)
+        q_values[state, action] += alpha * (target - q_values[state, action])
+
+
+@njit(cache=True, inline="always")
+def learn_and_plan(q_values: np.ndarray, dynamics_model: tuple, planning_steps: int,
+                   last_only: bool, step_sizes: np.ndarray, visits: np.ndarray, gamma: float,
+                   rng: np.random.Generator, state: int, action: int, outcome: int) -> None:
+    """After a real step: update the model with it, then plan (nothing if ``planning_steps`` is
+    0, so an agent that does not plan draws no extra random numbers)."""
+    if planning_steps == 0:
+        return
+    learn_model(dynamics_model, state, action, outcome, last_only)
+    plan(q_values, dynamics_model, planning_steps, step_sizes, visits, gamma, rng)

@@ -1,0 +1,100 @@
+"""Dyna planning: the learned model (counts and last outcome), simulated outcomes in proportion
+to the counts, the planning update, planning_steps = 0 as exactly the agent without planning, and
+the learned model against the true dynamics. (The whole loop with planning is checked against a
+dense textbook implementation in test_traces.py.)"""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from racetrack_lib.config import AgentConfig
+from racetrack_lib.dyna import learn_model, new_dynamics_model, plan, simulate
+from racetrack_lib.errors import RacetrackError
+from racetrack_lib.rules import FINISHED
+from racetrack_lib.training import Learner, run_episodes, train
+
+
+def test_counts_model_counts_each_distinct_outcome():
+    model = new_dynamics_model(5, 3, n_start=2)
+    for outcome in (4, 4, FINISHED, 4, 2):
+        learn_model(model, 1, 2, outcome, False)
+    learn_model(model, 3, 0, 1, False)
+    outcomes, counts, n_outcomes, tried_pairs, n_tried = model
+    assert n_outcomes[1, 2] == 3
+    assert outcomes[1, 2, :3].tolist() == [4, FINISHED, 2]
+    assert counts[1, 2, :3].tolist() == [3, 1, 1]
+    assert tried_pairs[: n_tried[0]].tolist() == [1 * 3 + 2, 3 * 3 + 0]  # each pair once
+
+
+def test_last_outcome_model_keeps_only_the_last():
+    model = new_dynamics_model(5, 3, n_start=2)
+    for outcome in (4, FINISHED, 2):
+        learn_model(model, 1, 2, outcome, True)
+    assert model[2][1, 2] == 1 and model[0][1, 2, 0] == 2
+    assert simulate(model, 1, 2, np.random.default_rng(0)) == 2
+    assert model[4][0] == 1
+
+
+def test_simulated_outcomes_follow_the_counts():
+    model = new_dynamics_model(2, 1, n_start=3)
+    for outcome, times in ((0, 6), (1, 3), (FINISHED, 1)):
+        for _ in range(times):
+            learn_model(model, 0, 0, outcome, False)
+    rng = np.random.default_rng(2)
+    draws = np.array([simulate(model, 0, 0, rng) for _ in range(20_000)])
+    observed = [(draws == 0).sum(), (draws == 1).sum(), (draws == FINISHED).sum()]
+    assert sum(observed) == len(draws)
+    assert stats.chisquare(observed, np.array([0.6, 0.3, 0.1]) * len(draws)).pvalue > 1e-3
+
+
+def test_planning_updates_tried_pairs_with_the_q_learning_target():
+    q_values = np.array([[-5.0, -5.0], [-2.0, -8.0], [-4.0, -4.0]])
+    model = new_dynamics_model(3, 2, n_start=1)
+    learn_model(model, 0, 1, 1, True)  # (0, 1) -> state 1
+    constant = np.array([0.5]), np.ones((3, 2), dtype=np.int64)
+    planned = q_values.copy()
+    plan(planned, model, 1, *constant, 1.0, np.random.default_rng(0))
+    assert planned[0, 1] == -5.0 + 0.5 * (-1.0 + -2.0 - -5.0)  # max_b Q(1, b) = -2
+    assert (planned != q_values).sum() == 1
+    learn_model(model, 0, 1, FINISHED, True)
+    plan(planned, model, 1, *constant, 1.0, np.random.default_rng(0))
+    assert planned[0, 1] == -4.0 + 0.5 * (-1.0 - -4.0)  # the finish: the target is r alone
+
+
+def test_planning_steps_zero_is_the_agent_without_planning(track1_model):
+    plain = train(AgentConfig(num_episodes=2_000), track1_model, n_agents=2, seed=3)
+    zero = train(AgentConfig(num_episodes=2_000, planning_steps=0, model_kind="last"),
+                 track1_model, n_agents=2, seed=3)
+    np.testing.assert_array_equal(plain.q_values, zero.q_values)
+    np.testing.assert_array_equal(plain.episode_lengths, zero.episode_lengths)
+    planning = train(AgentConfig(num_episodes=2_000, planning_steps=2), track1_model,
+                     n_agents=2, seed=3)
+    assert not np.array_equal(plain.q_values, planning.q_values)
+
+
+def test_counts_model_learns_the_true_dynamics(track1_model):
+    # For pairs tried often, the counted frequencies estimate P(s'|s, a): the intended successor
+    # with probability 0.9, the noisy one (no velocity change) with 0.1.
+    config = AgentConfig(num_episodes=300, planning_steps=1)
+    learner = Learner.new(track1_model, config)
+    run_episodes(learner, track1_model, config, np.random.default_rng(0), 0, 300)
+    outcomes, counts, n_outcomes, _, _ = learner.dynamics_model
+    checked = 0
+    for state, action in zip(*np.nonzero(counts.sum(axis=2) >= 400), strict=True):
+        intended, noisy = track1_model.next_states[state, action]
+        if intended < 0 or noisy < 0 or intended == noisy:
+            continue  # crashes go to a random start cell; equal outcomes cannot be told apart
+        seen = dict(zip(outcomes[state, action, : n_outcomes[state, action]].tolist(),
+                        counts[state, action, : n_outcomes[state, action]].tolist(), strict=True))
+        assert set(seen) == {intended, noisy}
+        total = seen[intended] + seen[noisy]
+        assert stats.binomtest(seen[noisy], total, 0.1).pvalue > 1e-4
+        checked += 1
+    assert checked >= 5
+
+
+def test_bad_planning_settings_are_named():
+    with pytest.raises(RacetrackError, match="planning_steps = -1 is out of range"):
+        AgentConfig(planning_steps=-1)
+    with pytest.raises(RacetrackError, match="model_kind = 'exact' is not one of counts, last"):
+        AgentConfig(model_kind="exact")
