@@ -7,6 +7,7 @@ from conftest import tiny_track
 
 from racetrack_lib import TabularModel, epsilon_greedy, greedy_action
 from racetrack_lib.config import AgentConfig
+from racetrack_lib.dyna import new_dynamics_model
 from racetrack_lib.model import sample_transition
 from racetrack_lib.policy import explore
 from racetrack_lib.replay import new_memory
@@ -214,8 +215,8 @@ def test_backward_view_equals_the_forward_view_lambda_return(target):
     visits = np.zeros((model.n_states, 9), dtype=np.int64)
     td_episodes(q_values, model.next_states, model.start_states, model.noise, np.array([alpha]),
                 visits, gamma, np.array([epsilon]), target == "sarsa", 10_000,
-                np.random.default_rng(21), lengths, np.array([lam]), new_memory(0), 0, False,
-                False)
+                np.random.default_rng(21), lengths, np.array([lam]), new_memory(0), 0,
+                new_dynamics_model(0, 0, 0, enabled=False), 0, False, False, False)
     assert lengths[0] == len(pairs)
     # Forward view: the TD errors of the logged episode under the frozen table.
     deltas = []
