@@ -6,7 +6,7 @@ tried, what followed it; ``planning_steps`` is how many simulated updates follow
 
 Two models, both arrays indexed by ``(s, a)``:
 
-- ``"last"`` (Tabular Dyna-Q, as in S&B figure 8.2): the last outcome observed. On a noisy track
+- ``"last"`` (Tabular Dyna-Q, S&B section 8.2): the last outcome observed. On a noisy track
   this is biased: the rare noisy outcome, once seen last, stands for the pair until the pair is
   tried again.
 - ``"counts"``: every distinct outcome with its count; a simulated step draws an outcome with
@@ -47,12 +47,20 @@ def new_dynamics_model(n_states: int, n_actions: int, n_start: int,
     if not enabled:
         n_states = n_actions = width = 0
     return (
-        np.zeros((n_states, n_actions, width), dtype=np.int64),  # outcomes
-        np.zeros((n_states, n_actions, width), dtype=np.int64),  # counts
-        np.zeros((n_states, n_actions), dtype=np.int64),  # n_outcomes
+        np.zeros((n_states, n_actions, width), dtype=np.int32),  # outcomes
+        np.zeros((n_states, n_actions, width), dtype=np.int32),  # counts (int32: half the
+        np.zeros((n_states, n_actions), dtype=np.int32),  # n_outcomes   memory traffic)
         np.zeros(n_states * n_actions, dtype=np.int64),  # tried_pairs
         np.zeros(1, dtype=np.int64),  # n_tried
     )
+
+
+@njit(cache=True, inline="always")
+def uniform_index(n: int, rng: np.random.Generator) -> int:
+    """A uniform integer in ``[0, n)`` from one uniform float: ``rng.integers`` costs ~50 ns in
+    compiled code, this ~5 ns, and planning draws twice per simulated step. (The float has 53
+    random bits, so the bias for n below a million is under 1e-10.)"""
+    return int(rng.random() * n)
 
 
 @njit(cache=True, inline="always")
@@ -93,7 +101,7 @@ def simulate(dynamics_model: tuple, state: int, action: int,
     total = 0
     for index in range(n):
         total += counts[state, action, index]
-    draw = rng.integers(0, total)
+    draw = uniform_index(total, rng)
     for index in range(n):
         draw -= counts[state, action, index]
         if draw < 0:
@@ -116,7 +124,7 @@ def plan(q_values: np.ndarray, dynamics_model: tuple, planning_steps: int,
     _, _, _, tried_pairs, n_tried = dynamics_model
     n_actions = q_values.shape[1]
     for _ in range(planning_steps):
-        pair = tried_pairs[rng.integers(0, n_tried[0])]
+        pair = tried_pairs[uniform_index(n_tried[0], rng)]
         state, action = pair // n_actions, pair % n_actions
         outcome = simulate(dynamics_model, state, action, rng)
         target = REWARD_PER_STEP

@@ -112,12 +112,12 @@ def dense_td_lambda(model, config, seed, episodes):
             seen.clear()
         seen[outcome] = seen.get(outcome, 0) + 1
         for _ in range(config.planning_steps):
-            s, a = tried[rng.integers(0, len(tried))]
+            s, a = tried[int(rng.random() * len(tried))]  # dyna.uniform_index
             choices = list(outcomes[(s, a)].items())
             simulated = choices[0][0]
             if len(choices) > 1:  # draw in proportion to the counts
                 cumulative = np.cumsum([count for _, count in choices])
-                draw = rng.integers(0, cumulative[-1])
+                draw = int(rng.random() * cumulative[-1])
                 simulated = choices[int(np.searchsorted(cumulative, draw, side="right"))][0]
             target = -1.0 if simulated == FINISHED else -1.0 + config.gamma * q[simulated].max()
             q[s, a] += alphas[s, a] * (target - q[s, a])
