@@ -26,11 +26,13 @@ from racetrack_lib.training import Learner, run_episodes
 
 def textbook_q_learning(env: RacetrackEnv, n_steps: int, alpha: float, epsilon: float,
                         rng: np.random.Generator, sarsa: bool = False, memory_size: int = 0,
-                        batch_size: int = 0) -> int:
-    """Q-learning (or SARSA) as a textbook writes it, optionally with experience replay;
-    returns the number of steps taken."""
+                        batch_size: int = 0, planning_steps: int = 0) -> int:
+    """Q-learning (or SARSA) as a textbook writes it, optionally with experience replay or
+    Dyna-Q planning (a dict model of outcome counts); returns the number of steps taken."""
     q_values = np.zeros((env.observation_space.n, env.action_space.n))
     memory: deque = deque(maxlen=max(memory_size, 1))
+    model: dict = {}  # (s, a) -> {(s', done): count}
+    tried: list = []
 
     def update(state: int, action: int, reward: float, next_state: int, next_action: int,
                terminated: bool) -> None:
@@ -63,6 +65,18 @@ def textbook_q_learning(env: RacetrackEnv, n_steps: int, alpha: float, epsilon: 
                 if len(memory) >= batch_size:
                     for index in rng.integers(len(memory), size=batch_size):
                         update(*memory[index])
+            if planning_steps:
+                outcomes = model.setdefault((state, action), {})
+                if not outcomes:
+                    tried.append((state, action))
+                key = (next_state, terminated)
+                outcomes[key] = outcomes.get(key, 0) + 1
+                for _ in range(planning_steps):
+                    s, a = tried[rng.integers(len(tried))]
+                    choices = list(model[(s, a)].items())
+                    counts = np.array([count for _, count in choices])
+                    (s2, done), _ = choices[rng.choice(len(choices), p=counts / counts.sum())]
+                    update(s, a, -1.0, s2, 0, done)
             state, action = next_state, next_action
     return steps
 
@@ -85,14 +99,16 @@ def main() -> None:
     env = RacetrackEnv(model=model)
     print(f"track1: {model.n_states} states; one core; medians of {args.repeats} runs")
     cases = [("q_learning", 0.0, 0), ("sarsa", 0.0, 0), ("q_learning", 0.9, 0),
-             ("sarsa", 0.9, 0), ("q_learning", 0.0, 32)]
-    for target, trace_decay, batch_size in cases:
+             ("sarsa", 0.9, 0), ("q_learning", 0.0, 32), ("q_learning", 0.0, -10)]
+    for target, trace_decay, replay_or_planning in cases:
+        # positive: replay batch size; negative: planning steps
+        batch_size, planning_steps = max(replay_or_planning, 0), max(-replay_or_planning, 0)
         # The defaults (the chapter-3 agent), with traces or replay in the last rows. The
         # textbook baseline for traces is the one-step loop (a textbook lambda loop would be
         # slower still); for replay it replays too.
         memory_size = 10_000 if batch_size else 0
         settings = {"target": target, "trace_decay": trace_decay, "memory_size": memory_size,
-                    "batch_size": batch_size or 32}
+                    "batch_size": batch_size or 32, "planning_steps": planning_steps}
         config = AgentConfig(**settings)
         library_run(model, AgentConfig(**settings, num_episodes=10), 0)  # compile first
         library = []
@@ -103,15 +119,17 @@ def main() -> None:
         for repeat in range(args.repeats):
             rng = np.random.default_rng(repeat)
             started = time.perf_counter()
-            textbook_steps = args.textbook_steps // (1 + batch_size)  # about equal time
+            textbook_steps = args.textbook_steps // (1 + batch_size + planning_steps)
             steps = textbook_q_learning(env, textbook_steps, 0.2, 0.1, rng,
                                         sarsa=target == "sarsa", memory_size=memory_size,
-                                        batch_size=batch_size)
+                                        batch_size=batch_size, planning_steps=planning_steps)
             textbook.append(steps / (time.perf_counter() - started))
         fast, slow = statistics.median(library), statistics.median(textbook)
         label = target if trace_decay == 0 else f"{target}, lambda {trace_decay}"
         if batch_size:
             label += f", replay {memory_size}/{batch_size}"
+        if planning_steps:
+            label += f", planning {planning_steps}"
         print(f"{label:<22} library {fast / 1e6:6.2f} M steps/s "
               f"(min {min(library) / 1e6:.2f}, max {max(library) / 1e6:.2f})   "
               f"textbook {slow / 1e6:6.3f} M steps/s   ratio {fast / slow:5.0f}x")
