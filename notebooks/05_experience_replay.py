@@ -16,7 +16,8 @@
 # # 5. Experience replay
 #
 # **What you will learn**
-# - why the transitions an agent meets one after another are strongly correlated;
+# - why the transitions an agent meets one after another are strongly correlated, and what
+#   reusing them can do;
 # - the replay memory: a ring buffer of past transitions, sampled uniformly, replayed through the
 #   TD rule after every real step;
 # - how replay combines with eligibility traces, and with SARSA;
@@ -49,6 +50,9 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 # before it learn the news only when the car passes there again. And the transitions arrive in a
 # strongly correlated order: a run of steps on the start line, then a run up the straight, then
 # the corner. The table is updated in long runs about one small region of the track at a time.
+# (With a neural network, as in DQN, such runs destabilise learning; a table has no shared
+# weights to disturb, so here the gain from replay is mostly the *reuse* - spreading news to
+# earlier states without driving there again. The chapter does not separate the two effects.)
 #
 # **Experience replay** (Lin, 1992; made famous by DQN, Mnih et al., 2015) keeps the last
 # `memory_size` transitions $(s, a, r, s', a', \text{done})$ and, after every real step, replays
@@ -68,7 +72,8 @@ stored_states = learner.memory[0]
 size, position = learner.memory[-1]
 oldest_first = np.roll(stored_states, -position)  # the ring buffer in time order
 consecutive_rows = model.positions[oldest_first[-300:], 0]
-sample = np.random.default_rng(1).integers(0, size, 300)
+sampling_rng = np.random.default_rng(1)
+sample = np.array([replay.sample_slot(learner.memory, sampling_rng) for _ in range(300)])
 sampled_rows = model.positions[stored_states[sample], 0]
 
 
@@ -85,7 +90,7 @@ for ax, rows, label in ((axes[0], consecutive_rows, "consecutive (as driven)"),
     ax.set_xlabel("transition")
 axes[0].set_ylabel("row of the car (0 = top)")
 axes[0].invert_yaxis()
-fig.suptitle("Figure 5.1: consecutive transitions are correlated; replayed ones are not")
+fig.suptitle("Figure 5.1: consecutive transitions are correlated; uniform samples of them are not")
 fig.tight_layout()
 plt.show()
 print(f"memory: {size} transitions stored, next write at slot {position}")
@@ -112,7 +117,9 @@ show_source(replay.new_memory, replay.store, replay.sample_slot)
 #
 # After each real step (and its own TD update), the agent stores the transition and replays a
 # batch. Each replayed transition gets the one-step update of chapter 3 with the agent's own
-# target, and the step size of its pair (replays do not count as visits):
+# target, and the step size of its pair. Replays do not count as visits, so $n(s, a)$ stays the
+# number of real visits: a pair seen once is replayed with $\alpha_1 = 1$, and each of its
+# replays sets $Q(s, a)$ to that one target - until real visits shrink its step size.
 #
 # $$
 # Q(s, a) \leftarrow Q(s, a) + \alpha_n(s, a)\,\bigl(r + \gamma\,\max_b Q(s', b) - Q(s, a)\bigr)
@@ -134,7 +141,8 @@ show_source(replay.replay_batch, replay.remember_and_replay)
 # A test checks the combined loop against a dense textbook implementation.
 #
 # **Replay and SARSA.** SARSA's target uses the next action *the agent took*, $a'$, which is
-# stored with the transition. But it was chosen by an older, more exploratory policy: replaying
+# stored with the transition. But it was chosen by an older policy (early in training a more
+# exploratory one; later, older greedy choices): replaying
 # it makes SARSA learn about a mixture of its past policies. Q-learning's max target does not
 # care which policy chose the stored action, which is why replay is usually paired with
 # Q-learning. Exercise 1 measures the difference.
@@ -160,9 +168,11 @@ for label, result in results.items():
     reached = result.steps_to_within(0.10)  # nan for an agent that never got within 10 %
     to_10 = np.median(reached) if np.isfinite(reached).all() else np.nan
     updates_to_10 = to_10 * (1 + result.config.replayed_per_step)
-    summary[label] = (np.median(result.final_expected_steps), to_10, updates_to_10)
+    seconds = np.median(result.eval_seconds[:, -1])
+    summary[label] = (np.median(result.final_expected_steps), to_10, updates_to_10, seconds)
     print(f"{label:<24} final median {summary[label][0]:6.2f} steps   within 10 % after "
-          f"{to_10 / 1e6:5.2f} M real steps = {updates_to_10 / 1e6:5.1f} M updates")
+          f"{to_10 / 1e6:5.2f} M real steps = {updates_to_10 / 1e6:5.1f} M updates   "
+          f"{seconds:4.1f} s of learning per agent")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
@@ -195,29 +205,35 @@ print(f"batch 8 / batch 2: {batch_8[1] / batch_2[1]:.2f} x the real steps, "
       f"{batch_8[2] / batch_2[2]:.2f} x the updates to within 10 %")
 assert batch_8[1] < batch_2[1] and batch_8[2] > 2 * batch_2[2]
 assert batch_2[0] > 1.10 * optimum  # "... but batches of 2 do not stay there"
+assert np.isinf(results["memory 10,000, batch 2"].final_expected_steps).sum() == 1
+assert summary["memory 10,000, batch 8"][3] > 2 * summary["no replay"][3]  # "several times"
 assert abs(batch_2[0] - 14.3) < 0.05 and 1.6e6 < np.nanmedian(  # quoted below
     train(AgentConfig(), model, n_agents=8, seed=0, eval_every=1_000).steps_to_within()) < 1.8e6
 
 # %% [markdown]
-# Per **real step**, replay is a large gain: after 20,000 episodes the agents without replay are
-# still far from the optimum (chapter 3's needed about 1.7 million real steps and 100,000
-# episodes), while with a memory of 10,000 and batches of 8 the median is within 10 % after
-# about 0.7 million real steps. The memory size matters. A small memory (1,000 transitions,
-# under 80 late episodes) keeps replaying the same recent, correlated stretch of driving and
-# ends further from the optimum; a large one (100,000) keeps old, varied experience, gets there
-# soonest and ends closest. The batch size matters too: batches of 2 reach the band after a
-# little more real experience than batches of 8 (0.81 against 0.72 M steps), but do not stay
-# there - their agents end at 14.3 steps: with few replays per step the estimates stay noisy
-# while epsilon is at its floor.
+# (The bands are the interquartile range of the agents; a greedy policy that never finishes is
+# drawn at the top edge, 400.)
+#
+# Per **real step**, replay is a large gain over one-step Q-learning: after 20,000 episodes the
+# agents without replay are still far from the optimum (chapter 3's needed about 1.7 million
+# real steps and 100,000 episodes), while with a memory of 10,000 and batches of 8 the median is
+# within 10 % after about 0.7 million real steps. (Other learners of this book get there with
+# similar experience and no replay: one-step SARSA after 0.79 million, SARSA(0.5) after 0.60.)
+# The memory size matters. A small memory (1,000 transitions, under 80 late episodes) replays a
+# narrow window of recent driving and ends further from the optimum; a large one (100,000) keeps
+# old, varied experience, gets there soonest and ends closest. Batches of 2 reach the band after
+# a little more real experience than batches of 8 (0.81 against 0.72 M steps), and in this run
+# their median ends outside it, at 14.3 steps (one of the agents' greedy policies does not even
+# finish); one seed is not enough to say more about small batches.
 #
 # Per **update**, the picture reverses (Figure 5.3): a replayed update is a second, third, ...
 # look at a transition already used, and it is worth less than a fresh one. Batches of 8 need
 # about 2.7 times the updates of batches of 2 to reach the band, and chapter 3's agents without
 # replay needed only about 1.7 million updates (one per real step, over 100,000 episodes). And
 # updates cost time: the loop makes `1 + batch_size` updates per real step, so replay runs
-# several times slower per real step than no replay. Replay trades computation for experience - the right trade when
-# experience is expensive (a real car, a slow simulator), not when the simulator is a table
-# lookup, as here.
+# several times slower per real step than no replay (the seconds of learning printed above).
+# Replay trades computation for experience - the right trade when experience is expensive (a
+# real car, a slow simulator), not when the simulator is a table lookup, as here.
 #
 # ## Explore
 #
@@ -264,14 +280,16 @@ widgets.interact(
 # <details><summary>Solutions</summary>
 #
 # 1. `train(AgentConfig(target="sarsa", memory_size=10_000, batch_size=8, num_episodes=20_000),
-#    model)`: the median gets within 10 % early (about 0.56 M real steps) but does not stay
-#    there: it ends at about 14.1 steps, against 12.5 for Q-learning with the same replay. The
-#    stored next actions $a'$ were chosen by older, more exploratory policies, so the replayed
-#    SARSA targets estimate the value of a mixture of those policies, not of the current one.
+#    model)`: only one of the eight agents ever gets within 10 %, and the median ends at about
+#    14.1 steps, against 12.5 for Q-learning with the same replay. The stored next actions $a'$
+#    were chosen by older policies, so the replayed SARSA targets estimate the value of a
+#    mixture of those policies, not of the current one.
 # 2. About 10,000 / 13 ≈ 770 episodes late in training. The first ten episodes of these agents
 #    took about 2,200 steps each on average (1,700 to 3,300 per agent), so early on the memory
 #    holds only four or five episodes. A memory of 1,000 transitions holds under 80 late episodes and less than one early
-#    one: it replays the last moments of driving over and over, which is why it did worst above.
+#    one. It is the worst of the three memories with batches of 8 above; how much of that comes
+#    from the early phase, when it holds less than an episode, and how much from its narrow
+#    window late in training, these runs do not separate.
 # 3. Slot 0 holds transition 20 (slots 0-4 hold 20-24, slots 5-9 hold 15-19); the next one goes
 #    to slot 5, overwriting transition 15, the oldest.
 # 4. `AgentConfig(trace_decay=0.9, memory_size=10_000, batch_size=8, num_episodes=20_000)`: the
@@ -287,9 +305,10 @@ widgets.interact(
 # - Replay stores the last `memory_size` transitions in a ring buffer and replays `batch_size`
 #   of them, sampled uniformly, after every real step.
 # - It breaks the correlation of consecutive transitions and reuses each one many times: on the
-#   racetrack it gets within 10 % of the optimum in far fewer real steps.
-# - Per update, and per second, it is more expensive; a small memory replays only recent,
-#   correlated experience and ends further from the optimum.
+#   racetrack it gets within 10 % of the optimum in far fewer real steps than one-step
+#   Q-learning.
+# - Per update, and per second, it is more expensive; a small memory replays only a narrow window
+#   of recent experience and ends further from the optimum.
 # - Replayed updates are one-step, untraced, with the agent's own target; SARSA suffers from
 #   replaying the actions of its old policies.
 #

@@ -19,7 +19,7 @@
 # - the Dyna architecture: learn a model of the track from real steps, and learn from simulated
 #   steps drawn from that model;
 # - two learned models - the last outcome of each state-action pair (Tabular Dyna-Q) and the
-#   counts of its outcomes - and why the first is biased on a noisy track;
+#   counts of its outcomes - and why the first is not good enough on a noisy track;
 # - how much real experience planning saves, and what it costs in computation.
 #
 # **Time**: about 40 minutes. **Needs**: chapters 3 and 5.
@@ -44,7 +44,7 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 # ## Learning and planning
 #
 # Chapter 2 knew the dynamics and computed the optimum without driving at all; chapters 3-5
-# drove without knowing them. **Dyna** (Sutton, 1991; Sutton & Barto section 8.2) does both: every
+# drove without knowing them. **Dyna** (Sutton, 1990; Sutton & Barto section 8.2) does both: every
 # real step updates $Q$ directly, as in chapter 3, *and* teaches a model of the track; then the
 # agent makes `planning_steps` simulated steps from the model, each followed by the same TD
 # update. Real experience is expensive, simulated experience is computation.
@@ -91,8 +91,9 @@ plt.show()
 # The model is a set of arrays indexed by the pair $(s, a)$. An outcome is the next state, or
 # the finish. On this track a pair has at most two outcomes that come from its own dynamics (the
 # intended move, and the noisy one where the velocity does not change) - but a crash sends the
-# car to a random start cell, so a pair that can crash may show up to $2 + n_{\text{start}}$
-# different next states. The model keeps, for every pair, its distinct outcomes and how often
+# car to a random start cell. At most one of the two can crash (if both do, every outcome is a
+# start cell), so a pair shows at most $1 + n_{\text{start}}$ different next states; the table
+# keeps one spare slot. The model keeps, for every pair, its distinct outcomes and how often
 # each was seen:
 #
 # - **counts** (the library's default): a simulated step draws an outcome with probability
@@ -109,8 +110,11 @@ show_source(dyna.learn_model, dyna.simulate)
 
 # %% [markdown]
 # The planning loop applies the one-step Q-learning update to each simulated step, with the
-# pair's step size from chapter 3. It always uses the max target (Dyna-Q): the model gives
-# $s'$, not the action the agent would take there.
+# pair's step size from chapter 3 (counted over *real* visits: a pair tried once is planned with
+# $\alpha_1 = 1$, each planning update setting $Q(s, a)$ to one simulated target). It always uses
+# the max target (Dyna-Q): the model gives $s'$, not the action the agent would take there. For
+# a SARSA agent that mixes on-policy real updates with off-policy planned ones - this chapter
+# uses Q-learning.
 
 # %%
 show_source(dyna.plan, dyna.learn_and_plan)
@@ -169,16 +173,23 @@ plt.show()
 
 # %% [markdown]
 # The last-outcome model returns the noisy outcome *every time* for roughly one pair in eight
-# (13 % here: those whose last try happened to be noisy), and never for the others: every
-# planning update of such a pair bootstraps from the wrong next state until the pair is tried
-# again. The counting model's errors shrink as $1/\sqrt{n}$.
+# (13 % here: those whose last try happened to be noisy), and never for the others. Averaged
+# over which try came last, its answer is right; but for each pair it is one frozen sample that
+# more experience does not improve until the pair is tried again (the model is not
+# *consistent*), and every planning update of such a pair bootstraps from the wrong next state.
+# Through the max in the target, and through which pairs the agent stops trying, that error
+# does bias the learned values. Why 13 % and not 10 %? Likely selection: a pair whose frozen
+# outcome is the bad, noisy one looks worse, is tried less, and so is refreshed less often. The
+# counting model's errors shrink as $1/\sqrt{n}$.
 #
 # ## What planning buys
 #
 # Four agents each, seed 0, 20,000 episodes, default settings: 0, 5, 10 and 50 planning steps
 # per real step with the counting model, and 10 with the last-outcome model. (Four agents, not
-# eight, because 50 planning steps make each real step about fifty times the work; the
-# command-line run quoted below uses eight.)
+# eight, because 50 planning steps make each real step about fifty times the work.) The bands
+# are the interquartile range; a greedy policy that never finishes is drawn at 400, so when two
+# of the four agents' policies briefly do not finish, the median jumps to about 200 - the
+# spikes in the figures (chapter 4 explains why a greedy policy can be all or nothing).
 
 # %%
 planning_settings = {
@@ -229,17 +240,21 @@ assert summary["planning 50"][2] > 2 * summary["planning 10"][2]  # "the cost gr
 # %% [markdown]
 # Per real step, planning is a large gain: after 20,000 episodes the agents without planning are
 # still far from the optimum, while with 10 planning steps the median is within 10 % after about
-# 0.6 million real steps and ends at 12.2 steps, against the optimum's 12.10 - closer than any
-# agent of chapters 3-5. More planning gets there sooner, but 50 steps end no closer than 10.
+# 0.6 million real steps and ends at 12.2 steps, against the optimum's 12.10 - closer than the
+# agents with default settings of chapters 3-5. More planning gets there sooner, but 50 steps end no closer than 10.
 #
-# The last-outcome model learns too, but ends further from the optimum: its planning updates
-# treat one noisy outcome per pair as certain, and noise on this track (10 %) is not rare.
+# The last-outcome model learns too, but ends further from the optimum (with four agents and one
+# seed; the command line, with eight agents and 100,000 episodes, shows the same order): its
+# planning updates treat one sampled outcome per pair as certain, and noise on this track (10 %)
+# is not rare.
 #
 # The price is computation: each real step now costs `1 + planning_steps` updates. The right-hand
-# panel shows it: per second of learning, the agents without planning move first - but they have
-# run out of episodes long before they get close, while each planning agent needs several times
-# their time to reach the band (and 50 steps several times the time of 5). As with replay, Dyna
-# trades computation for experience: worth it when real steps are expensive.
+# panel shows it: per second of learning, the agents without planning move first, but they run
+# out of episodes before they get close. Given 100,000 episodes, one-step Q-learning reaches the
+# band in a fraction of a second of learning (chapter 4 printed its whole run at 0.1-0.3 s per
+# agent), faster per second than any planning agent here; 50 planning steps take several times
+# the time of 10. As with replay, Dyna trades computation for experience: worth it when real
+# steps are expensive.
 #
 # ## Explore
 #
@@ -288,18 +303,22 @@ widgets.interact(
 #
 # 1. 11: one real update and 10 planned ones. With real steps that expensive, computation is
 #    nearly free by comparison: plan as much as the time between steps allows.
-# 2. With probability 0.1 the last try was noisy, and then the model returns $s_2$ every time
-#    until the pair is tried again; the counting model returns $s_2$ with probability close to
-#    0.1 each time, and $s_1$ otherwise.
+# 2. With probability 0.1 the last try was noisy (before any selection by the agent; the chapter
+#    measured 13 % among often-tried pairs, see above), and then the model returns $s_2$ every
+#    time until the pair is tried again; the counting model returns $s_2$ with probability close
+#    to 0.1 each time, and $s_1$ otherwise.
 # 3. Replay (memory 10,000, batch 8, 8 agents): 0.72 M real steps to within 10 %, final 12.49
 #    steps; planning 10 (4 agents): 0.62 M and 12.20 steps, with about as many updates per
 #    real step (11 against 9). A model can simulate any tried pair at any time, with outcomes
 #    drawn afresh in their true proportions; a memory can only repeat what happened, in the
 #    proportions of the recent past.
-# 4. The last-outcome model changes as soon as the pair is tried again; the counts need many new
-#    observations to outweigh the old ones. Both only learn about pairs the agent tries, and a
-#    greedy agent rarely tries the pairs its model says are bad: Sutton & Barto's Dyna-Q+ adds an
-#    exploration bonus for pairs not tried for a long time.
+# 4. A new wall on the driven line is found by driving into it (the "blocking" case of Sutton
+#    & Barto's section 8.3): the last-outcome model changes as soon as a pair is tried again,
+#    while the counts need many new observations to outweigh the old ones - a counting model for
+#    a changing world must forget (decay its counts). The slow case is the opposite one, a
+#    change for the better (a "shortcut") in a region the agent no longer visits: only pairs the
+#    agent tries are re-learned, which is what Dyna-Q+'s exploration bonus for long-untried pairs
+#    is for.
 #
 # </details>
 #

@@ -7,13 +7,14 @@ tried, what followed it; ``planning_steps`` is how many simulated updates follow
 Two models, both arrays indexed by ``(s, a)``:
 
 - ``"last"`` (Tabular Dyna-Q, S&B section 8.2): the last outcome observed. On a noisy track
-  this is biased: the rare noisy outcome, once seen last, stands for the pair until the pair is
-  tried again.
+  it is not consistent: one sampled outcome, perhaps the rare noisy one, stands for the pair
+  until the pair is tried again.
 - ``"counts"``: every distinct outcome with its count; a simulated step draws an outcome with
   probability ``count / total``, an unbiased estimate of ``P(s' | s, a)``.
 
-An outcome is the next state, or ``FINISHED``. A crash sends the car to a random start cell, so a
-pair can have at most ``2 + n_start`` distinct outcomes: the table holds that many per pair.
+An outcome is the next state, or ``FINISHED``. A crash sends the car to a random start cell; at
+most one of a pair's two dynamics (intended, noisy) crashes unless both do, so a pair has at most
+``1 + n_start`` distinct outcomes. The table holds ``2 + n_start`` per pair (one spare).
 
 Planning draws a pair uniformly among those tried so far, from a list kept as the model learns
 (never a scan of the table), with the agent's own generator, simulates an outcome and applies the

@@ -68,9 +68,10 @@ class TrainingResult:
     @property
     def eval_updates(self) -> np.ndarray:
         """``(A, K)`` TD updates made by each evaluation: one per real step plus the replayed
-        ones (``batch_size`` per step; counted from the first step, a slight overcount while the
-        memory holds fewer than a batch)."""
-        return self.eval_env_steps * (1 + self.config.replayed_per_step)
+        and planned ones (``batch_size`` and ``planning_steps`` per step; replays counted from
+        the first step, a slight overcount while the memory holds fewer than a batch)."""
+        per_step = 1 + self.config.replayed_per_step + self.config.planning_steps
+        return self.eval_env_steps * per_step
 
     @property
     def returns(self) -> np.ndarray:

@@ -115,7 +115,7 @@ def replay_result(track1_model, **settings):
 
 def test_chapter5_exercise1_sarsa_with_replay(track1_model):
     sarsa = replay_result(track1_model, target="sarsa")
-    assert np.nanmedian(sarsa.steps_to_within()) / 1e6 == pytest.approx(0.56, abs=0.01)
+    assert np.isfinite(sarsa.steps_to_within()).sum() == 1  # "only one of the eight agents"
     assert median_final(sarsa) == pytest.approx(14.1, abs=0.05)  # "ends at about 14.1"
     assert median_final(sarsa) > 1.10 * sarsa.optimal_expected_steps  # "does not stay there"
 

@@ -98,3 +98,9 @@ def test_bad_planning_settings_are_named():
         AgentConfig(planning_steps=-1)
     with pytest.raises(RacetrackError, match="model_kind = 'exact' is not one of counts, last"):
         AgentConfig(model_kind="exact")
+
+
+def test_updates_count_planned_and_replayed_ones(track1_model):
+    config = AgentConfig(num_episodes=50, planning_steps=3, memory_size=100, batch_size=2)
+    result = train(config, track1_model, n_agents=1, seed=0)
+    np.testing.assert_array_equal(result.eval_updates, result.eval_env_steps * 6)
