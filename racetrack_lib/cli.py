@@ -21,6 +21,7 @@ from .dp import expected_steps_from_start, policy_evaluation, value_iteration
 from .errors import RacetrackError, check_range
 from .model import TabularModel
 from .policy import greedy_actions
+from .results import save_results
 from .training import default_eval_every, train
 
 EXIT_BAD_INPUT = 2
@@ -116,7 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default: episodes / 100)")
     train.add_argument("--seed", type=_whole, default=0, help="root seed (default 0)")
     train.add_argument("--json", action="store_true", help="print the result as JSON")
-    train.add_argument("--out", default=None, help="also write the JSON result to this file")
+    train.add_argument("--out", default=None,
+                       help="also write the result to this file: the JSON summary, or with a "
+                            ".npz name every array (curves, Q tables) with the config and seed")
     train.set_defaults(run=_train)
     return parser
 
@@ -150,6 +153,11 @@ def _train(args: argparse.Namespace) -> dict:
     model = _model(args)
     result = train(config, model, n_agents=args.agents, seed=args.seed, eval_every=eval_every,
                    progress=None if sys.stderr.isatty() else False)
+    if args.out and Path(args.out).suffix == ".npz":
+        try:
+            save_results(args.out, [result])
+        except OSError as error:
+            raise RacetrackError(f"--out {args.out}: cannot write ({error.strerror})") from None
     return {
         "track": model.track.name,
         "noise": model.noise,
@@ -225,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"racetrack: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     text = json.dumps(result, indent=2)
-    if getattr(args, "out", None):
+    if getattr(args, "out", None) and Path(args.out).suffix != ".npz":
         _write_atomically(Path(args.out), text + "\n")
     if args.json:
         print(text)
