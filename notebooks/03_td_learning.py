@@ -154,10 +154,10 @@ print(f"alpha_n = {schedule[0]:.2f}, {schedule[1]:.3f}, {schedule[9]:.3f}, {sche
 show_source(td.td_episode)
 
 # %% [markdown]
-# The loop is compiled by [numba](https://numba.pydata.org): on one core it runs close to 20
-# million steps a second, several hundred to a thousand times a textbook loop over a Gymnasium
-# environment (`benchmarks/bench_td.py` measures both side by side; the training below also
-# includes the exact evaluations, so it reports less). Setting the environment variable
+# The loop is compiled by [numba](https://numba.pydata.org): on one core it runs some 10 to 20
+# million steps a second, several hundred times a textbook loop over a Gymnasium environment
+# (`benchmarks/bench_td.py` measures both side by side; the training below also includes the
+# exact evaluations, so it reports less). Setting the environment variable
 # `NUMBA_DISABLE_JIT=1` runs the very same code as plain Python, for stepping through it in a
 # debugger; a test checks that both give identical numbers.
 #
