@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import AgentConfig
+from .config import PRESET_AGENTS, PRESETS, AgentConfig, preset
 from .dp import expected_steps_from_start, policy_evaluation, value_iteration
 from .errors import RacetrackError, check_range
 from .model import TabularModel
@@ -55,7 +55,9 @@ def _model(args: argparse.Namespace) -> TabularModel:
     return TabularModel.build(args.track, args.noise)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(preset_name: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with ``preset_name`` the train command's defaults are that preset's
+    (options given explicitly still override them)."""
     parser = _Parser(prog="racetrack", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     solve = commands.add_parser(
@@ -67,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--json", action="store_true", help="print the result as JSON")
     solve.set_defaults(run=_solve)
 
-    defaults = AgentConfig()
+    defaults = preset(preset_name) if preset_name else AgentConfig()
+    default_agents = PRESET_AGENTS.get(preset_name, 8)
     train = commands.add_parser(
         "train", help="train independent agents and measure them against the exact optimum"
     )
@@ -108,7 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--model-kind", default=defaults.model_kind,
                        help="learned dynamics model for planning: counts or last "
                             "(default %(default)s)")
-    train.add_argument("--agents", type=_whole, default=8,
+    train.add_argument("--preset", default=None,
+                       help="start from a named configuration: "
+                            f"{', '.join(PRESETS)} (the seed's agent, 20 agents x 150 episodes)")
+    train.add_argument("--agents", type=_whole, default=default_agents,
                        help="number of independent agents (default %(default)s)")
     train.add_argument("--episodes", type=_whole, default=defaults.num_episodes,
                        help="episodes per agent (default %(default)s)")
@@ -227,7 +233,7 @@ def _print_text(command: str, result: dict) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``racetrack`` console script; returns the exit status."""
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(_preset_name(argv)).parse_args(argv)
         result = args.run(args)
     except RacetrackError as error:
         print(f"racetrack: error: {error}", file=sys.stderr)
@@ -240,6 +246,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         _print_text(args.command, result)
     return 0
+
+
+def _preset_name(argv: Sequence[str] | None) -> str | None:
+    """The value of ``--preset`` if given (read first: the preset sets the other defaults)."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--preset", default=None)
+    name = early.parse_known_args(sys.argv[1:] if argv is None else argv)[0].preset
+    if name is not None and name not in PRESETS:
+        raise RacetrackError(f"--preset {name!r} is not one of {', '.join(PRESETS)}")
+    return name
 
 
 def _write_atomically(path: Path, text: str) -> None:

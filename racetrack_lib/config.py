@@ -141,6 +141,30 @@ class AgentConfig:
         return cls(**values)
 
 
+# Named configurations. "seed": the agent of the description this project started from, as it
+# describes it: naive Q(lambda) with lambda 0.9 from the first episode, a constant alpha 0.1,
+# gamma 0.99, epsilon 1.0 decaying to 0.01 by the last of its 150 episodes, replay 10000/32,
+# 5 planning steps per real step, 20 agents. Its dynamics model is not described; we take the
+# textbook Dyna-Q model, the last outcome.
+PRESETS = {
+    "seed": {
+        "alpha": 0.1, "alpha_power": 0.0, "alpha_min": 0.0, "gamma": 0.99,
+        "epsilon_start": 1.0, "epsilon_decay": 0.01 ** (1 / 149), "epsilon_min": 0.01,
+        "target": "q_learning", "num_episodes": 150, "trace_decay": 0.9,
+        "trace_schedule": "constant", "trace_kind": "replacing", "q_lambda": "naive",
+        "memory_size": 10_000, "batch_size": 32, "planning_steps": 5, "model_kind": "last",
+    },
+}
+PRESET_AGENTS = {"seed": 20}
+
+
+def preset(name: str) -> AgentConfig:
+    """The named configuration (see ``PRESETS``)."""
+    if name not in PRESETS:
+        raise RacetrackError(f"preset = {name!r} is not one of {', '.join(PRESETS)}")
+    return AgentConfig(**PRESETS[name])
+
+
 def _check_count(name: str, value: int, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise RacetrackError(f"{name} = {value!r} is not a whole number")

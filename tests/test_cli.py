@@ -167,3 +167,30 @@ def test_train_out_file_is_written_whole(tmp_path: Path):
     before = out.read_text()
     assert run_cli("train", "track1", "--alpha", "2", "--out", str(out)).returncode == 2
     assert out.read_text() == before
+
+
+def test_seed_preset_sets_the_defaults_and_options_override_it():
+    from racetrack_lib.cli import build_parser
+    from racetrack_lib.config import PRESETS, preset
+
+    args = build_parser("seed").parse_args(["train", "track1", "--preset", "seed"])
+    assert args.agents == 20 and args.episodes == 150
+    config = preset("seed")
+    assert (config.q_lambda, config.trace_decay, config.trace_schedule) == ("naive", 0.9,
+                                                                           "constant")
+    assert (config.alpha, config.alpha_power, config.gamma) == (0.1, 0.0, 0.99)
+    assert (config.memory_size, config.batch_size, config.planning_steps) == (10_000, 32, 5)
+    assert config.epsilon(0) == 1.0 and config.epsilon(149) == pytest.approx(0.01)
+    assert config.epsilon(148) > 0.01
+    completed = run_cli("train", "track1", "--preset", "seed", "--episodes", "20", "--agents",
+                        "2", "--json")
+    summary = json.loads(completed.stdout)
+    assert summary["agents"] == 2
+    assert summary["config"] == {**PRESETS["seed"], "num_episodes": 20,
+                                 "max_episode_steps": 100_000}
+
+
+def test_unknown_preset_exits_2():
+    completed = run_cli("train", "track1", "--preset", "fast")
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == "racetrack: error: --preset 'fast' is not one of seed"
