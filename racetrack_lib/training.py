@@ -146,19 +146,29 @@ def run_episodes(learner: Learner, model: TabularModel, config: AgentConfig,
     return lengths
 
 
-def agent_generators(seed: int, n_agents: int) -> list[tuple[np.random.Generator, np.random.Generator]]:
-    """For each agent, a (training, evaluation) pair of independent generators.
+def agent_generators(seed: int, n_agents: int
+                     ) -> list[tuple[np.random.Generator, np.random.SeedSequence]]:
+    """For each agent, its training generator and the seed of its evaluations.
 
     ``SeedSequence(seed).spawn(n)`` gives child ``i`` the same entropy whatever ``n`` is, so agent
     ``i`` is the same agent in a run of 2 agents or of 8. Evaluation (random tie-breaking of the
-    greedy policy) draws from its own stream, so evaluating more or less often never changes
-    what an agent learns.
+    greedy policy) draws from streams of its own (:func:`evaluation_generator`), so evaluating
+    more or less often never changes what an agent learns.
     """
     generators = []
     for child in np.random.SeedSequence(seed).spawn(n_agents):
         training, evaluation = child.spawn(2)
-        generators.append((np.random.default_rng(training), np.random.default_rng(evaluation)))
+        generators.append((np.random.default_rng(training), evaluation))
     return generators
+
+
+def evaluation_generator(evaluation_seed: np.random.SeedSequence,
+                         episodes: int) -> np.random.Generator:
+    """The tie-breaking generator of the evaluation after ``episodes`` episodes: it depends on
+    the seed, the agent and ``episodes`` only, so the value reported for a policy never depends
+    on how many evaluations came before it."""
+    return np.random.default_rng(np.random.SeedSequence(
+        evaluation_seed.entropy, spawn_key=(*evaluation_seed.spawn_key, episodes)))
 
 
 @lru_cache(maxsize=8)
@@ -213,7 +223,7 @@ def train(
     bar = tqdm(total=n_agents * config.num_episodes, disable=not progress, unit="episode",
                desc="training")
     started = time.perf_counter()
-    for agent, (training_rng, evaluation_rng) in enumerate(agent_generators(seed, n_agents)):
+    for agent, (training_rng, evaluation_seed) in enumerate(agent_generators(seed, n_agents)):
         learner = Learner.new(model, config)
         learner.q_values = q_tables[agent]  # learn straight into the result's table
         done, clock = 0, 0.0
@@ -225,7 +235,7 @@ def train(
             learning_seconds[agent, k] = clock
             _check_finite(q_tables[agent], agent, checkpoint)
             greedy_steps[agent, k] = expected_steps_of_greedy(model, q_tables[agent],
-                                                              evaluation_rng)
+                                                              evaluation_generator(evaluation_seed, checkpoint))
             bar.update(checkpoint - done)
             done = checkpoint
     bar.close()

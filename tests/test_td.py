@@ -22,7 +22,13 @@ from racetrack_lib import (
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.evaluation import expected_steps_of_greedy
 from racetrack_lib.td import q_learning_target, sarsa_target, td_error, td_update
-from racetrack_lib.training import Learner, agent_generators, run_episodes, train
+from racetrack_lib.training import (
+    Learner,
+    agent_generators,
+    evaluation_generator,
+    run_episodes,
+    train,
+)
 
 
 def run_agent(model, config, seed=0):
@@ -147,11 +153,17 @@ def test_evaluating_more_often_does_not_change_learning():
     np.testing.assert_array_equal(rare.q_values, often.q_values)
     assert often.greedy_expected_steps.shape == (2, 33)  # 1, 2, 5, then every 10
     np.testing.assert_array_equal(often.eval_episodes[:5], [1, 2, 5, 10, 20])
+    # ... nor the value reported for a policy: at the episodes both evaluated, the same numbers
+    # (early tables have many ties, so a shared tie-breaking stream would differ here).
+    both = np.intersect1d(rare.eval_episodes, often.eval_episodes)
+    assert len(both) >= 2
+    np.testing.assert_array_equal(rare.greedy_expected_steps[:, np.isin(rare.eval_episodes, both)],
+                                  often.greedy_expected_steps[:, np.isin(often.eval_episodes, both)])
 
 
 def test_agent_streams_are_distinct():
     streams = agent_generators(0, 3)
-    draws = [training.random(4).tolist() + evaluation.random(4).tolist()
+    draws = [training.random(4).tolist() + evaluation_generator(evaluation, 10).random(4).tolist()
              for training, evaluation in streams]
     flat = [x for row in draws for x in row]
     assert len(set(flat)) == len(flat)
