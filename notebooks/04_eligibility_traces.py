@@ -214,7 +214,7 @@ for target, name in (("q_learning", "Watkins Q"), ("sarsa", "SARSA")):
 
 rows = []
 for label, result in curves.items():
-    to_10 = np.nanmedian(result.steps_to_within(0.10))
+    to_10 = result.median_steps_to_within(0.10)
     learning_seconds = result.eval_seconds[:, -1]  # per agent, without the evaluations
     rows.append((label, np.median(result.final_expected_steps), to_10,
                  np.median(learning_seconds), result.env_steps / learning_seconds.sum()))
@@ -253,9 +253,11 @@ assert summary["SARSA(0.9)"][1] > 0.6 * summary["SARSA(0.0)"][1]
 assert summary["Watkins Q(0.5)"][0] < summary["Watkins Q(0.0)"][0]  # "λ = 0.5 ends closer"
 assert summary["Watkins Q(0.9)"][0] > summary["Watkins Q(0.5)"][0]  # "λ = 0.9 ... further"
 assert summary["SARSA(0.9)"][0] > summary["SARSA(0.0)"][0]
-watkins_spread = {label: curves[label].final_expected_steps for label in
-                  ("Watkins Q(0.0)", "Watkins Q(0.5)")}
-assert watkins_spread["Watkins Q(0.5)"].max() < watkins_spread["Watkins Q(0.0)"].min() + 0.2
+spread = {label: curves[label].final_expected_steps for label in ("Watkins Q(0.0)",
+                                                                   "Watkins Q(0.5)")}
+assert 12.15 < spread["Watkins Q(0.5)"].min() and spread["Watkins Q(0.5)"].max() < 12.45
+assert 12.35 < spread["Watkins Q(0.0)"].min() and 13.6 < spread["Watkins Q(0.0)"].max() < 13.75
+assert 62_500 < model.n_states * 9 < 63_500  # "some 63,000 multiplications" (traces section)
 
 # %% [markdown]
 # The median of every one of the six ends within 10 % of the optimum. What λ buys is mainly

@@ -133,14 +133,13 @@ show_source(dyna.plan, dyna.learn_and_plan)
 config_check = AgentConfig(num_episodes=2_000, planning_steps=5)
 learner = Learner.new(model, config_check)
 run_episodes(learner, model, config_check, np.random.default_rng(0), 0, 2_000)
-outcomes, counts, n_outcomes, tried_pairs, n_tried = learner.dynamics_model
+counts, n_tried = learner.dynamics_model[1], learner.dynamics_model[4]
 noise_estimates, last_is_noisy = [], []
 for state, action in zip(*np.nonzero(counts.sum(axis=2) >= 50), strict=True):
     intended, noisy = model.next_states[state, action]
     if intended < 0 or noisy < 0 or intended == noisy:
         continue  # a crash or the finish, or two outcomes that cannot be told apart
-    seen = dict(zip(outcomes[state, action, : n_outcomes[state, action]].tolist(),
-                    counts[state, action, : n_outcomes[state, action]].tolist(), strict=True))
+    seen = dyna.outcomes_of(learner.dynamics_model, state, action)
     noise_estimates.append(seen.get(noisy, 0) / sum(seen.values()))
 noise_estimates = np.array(noise_estimates)
 
@@ -203,8 +202,7 @@ results = {label: train(AgentConfig(num_episodes=20_000, **settings), model, n_a
            for label, settings in planning_settings.items()}
 summary = {}
 for label, result in results.items():
-    reached = result.steps_to_within(0.10)
-    to_10 = np.median(reached) if np.isfinite(reached).all() else np.nan
+    to_10 = result.median_steps_to_within(0.10)  # inf: half the agents never got there
     seconds = np.median(result.eval_seconds[:, -1])
     summary[label] = (np.median(result.final_expected_steps), to_10, seconds)
     print(f"{label:<26} final median {summary[label][0]:6.2f} steps   within 10 % after "
@@ -251,8 +249,8 @@ assert summary["planning 50"][2] > 2 * summary["planning 10"][2]  # "the cost gr
 # The price is computation: each real step now costs `1 + planning_steps` updates. The right-hand
 # panel shows it: per second of learning, the agents without planning move first, but they run
 # out of episodes before they get close. Given 100,000 episodes, one-step Q-learning reaches the
-# band in a fraction of a second of learning (chapter 4 printed its whole run at 0.1-0.3 s per
-# agent), faster per second than any planning agent here; 50 planning steps take several times
+# band in a fraction of a second of learning (chapter 4 printed the seconds of its whole run),
+# faster per second than any planning agent here; 50 planning steps take several times
 # the time of 10. As with replay, Dyna trades computation for experience: worth it when real
 # steps are expensive.
 #
@@ -326,7 +324,7 @@ widgets.interact(
 #
 # - Dyna learns a model from real steps and makes `planning_steps` simulated updates from it after
 #   every real step.
-# - On a noisy track the model must count outcomes: keeping the last outcome is biased.
+# - On a noisy track the model must count outcomes: the last outcome is one frozen sample per pair.
 # - Planning cuts the real steps needed to get within 10 % of the optimum, at the price of more
 #   computation per step.
 #

@@ -90,6 +90,14 @@ def learn_model(dynamics_model: tuple, state: int, action: int, outcome: int,
     n_outcomes[state, action] = index + 1
 
 
+def outcomes_of(dynamics_model: tuple, state: int, action: int) -> dict[int, int]:
+    """What the model has seen after ``(s, a)``: ``{outcome: count}`` (for inspection)."""
+    outcomes, counts, n_outcomes, _, _ = dynamics_model
+    n = n_outcomes[state, action]
+    return dict(zip(outcomes[state, action, :n].tolist(), counts[state, action, :n].tolist(),
+                    strict=True))
+
+
 @njit(cache=True, inline="always")
 def simulate(dynamics_model: tuple, state: int, action: int,
              rng: np.random.Generator) -> int:

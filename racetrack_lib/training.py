@@ -96,6 +96,12 @@ class TrainingResult:
         steps = self.eval_env_steps[np.arange(self.n_agents), first].astype(float)
         return np.where(good.any(axis=1), steps, np.nan)
 
+    def median_steps_to_within(self, fraction: float = WITHIN) -> float:
+        """The median over agents of :meth:`steps_to_within`, an agent that never got there
+        counting as infinitely slow (so the median is ``inf`` when half of them never did)."""
+        steps = self.steps_to_within(fraction)
+        return float(np.median(np.where(np.isnan(steps), np.inf, steps)))
+
     def mean_return_last(self, episodes: int = 100) -> np.ndarray:
         """``(A,)`` mean return of each agent's last ``episodes`` episodes."""
         return self.returns[:, -episodes:].mean(axis=1)
@@ -110,20 +116,25 @@ class Learner:
         visits: ``n(s, a)``, shape ``(n_states, 9)``: real visits, for the step sizes.
         memory: the replay memory (``replay.new_memory``; capacity 0 without replay).
         dynamics_model: the learned model (``dyna.new_dynamics_model``; empty without planning).
+        step_sizes: the config's step-size table (``AgentConfig.step_sizes``), built once.
     """
 
     q_values: np.ndarray
     visits: np.ndarray
     memory: tuple
     dynamics_model: tuple
+    step_sizes: np.ndarray
 
     @classmethod
-    def new(cls, model: TabularModel, config: AgentConfig) -> Learner:
+    def new(cls, model: TabularModel, config: AgentConfig,
+            q_values: np.ndarray | None = None) -> Learner:
+        """A fresh agent; ``q_values`` (zeros, shape ``(n_states, 9)``) to learn into, if given."""
         shape = (model.n_states, model.n_actions)
-        return cls(np.zeros(shape), np.zeros(shape, dtype=np.int64),
-                   new_memory(config.memory_size),
+        return cls(np.zeros(shape) if q_values is None else q_values,
+                   np.zeros(shape, dtype=np.int64), new_memory(config.memory_size),
                    new_dynamics_model(*shape, len(model.start_states),
-                                      enabled=config.planning_steps > 0))
+                                      enabled=config.planning_steps > 0),
+                   config.step_sizes())
 
 
 def run_episodes(learner: Learner, model: TabularModel, config: AgentConfig,
@@ -136,7 +147,7 @@ def run_episodes(learner: Learner, model: TabularModel, config: AgentConfig,
         lengths = np.zeros(last - first, dtype=np.int64)
     episodes = range(first, last)
     td_episodes(learner.q_values, model.next_states, model.start_states, model.noise,
-                config.step_sizes(), learner.visits, config.gamma,
+                learner.step_sizes, learner.visits, config.gamma,
                 np.array([config.epsilon(e) for e in episodes]), config.target == "sarsa",
                 config.max_episode_steps, rng, lengths,
                 np.array([config.trace_decay_at(e) for e in episodes]), learner.memory,
@@ -224,8 +235,7 @@ def train(
                desc="training")
     started = time.perf_counter()
     for agent, (training_rng, evaluation_seed) in enumerate(agent_generators(seed, n_agents)):
-        learner = Learner.new(model, config)
-        learner.q_values = q_tables[agent]  # learn straight into the result's table
+        learner = Learner.new(model, config, q_values=q_tables[agent])  # learn into the result
         done, clock = 0, 0.0
         for k, checkpoint in enumerate(checkpoints):
             chunk_started = time.perf_counter()

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from racetrack_lib.config import AgentConfig
-from racetrack_lib.dyna import learn_model, new_dynamics_model, plan, simulate
+from racetrack_lib.dyna import learn_model, new_dynamics_model, outcomes_of, plan, simulate
 from racetrack_lib.errors import RacetrackError
 from racetrack_lib.rules import FINISHED
 from racetrack_lib.training import Learner, run_episodes, train
@@ -78,14 +78,13 @@ def test_counts_model_learns_the_true_dynamics(track1_model):
     config = AgentConfig(num_episodes=300, planning_steps=1)
     learner = Learner.new(track1_model, config)
     run_episodes(learner, track1_model, config, np.random.default_rng(0), 0, 300)
-    outcomes, counts, n_outcomes, _, _ = learner.dynamics_model
+    counts = learner.dynamics_model[1]
     checked = 0
     for state, action in zip(*np.nonzero(counts.sum(axis=2) >= 400), strict=True):
         intended, noisy = track1_model.next_states[state, action]
         if intended < 0 or noisy < 0 or intended == noisy:
             continue  # crashes go to a random start cell; equal outcomes cannot be told apart
-        seen = dict(zip(outcomes[state, action, : n_outcomes[state, action]].tolist(),
-                        counts[state, action, : n_outcomes[state, action]].tolist(), strict=True))
+        seen = outcomes_of(learner.dynamics_model, state, action)
         assert set(seen) == {intended, noisy}
         total = seen[intended] + seen[noisy]
         assert stats.binomtest(seen[noisy], total, 0.1).pvalue > 1e-4

@@ -178,6 +178,16 @@ def test_steps_to_within_reads_the_learning_curve():
     assert result.steps_to_within(14.0 / optimum - 1 + 1e-9)[0] == 200
     result.greedy_expected_steps[:] = np.inf
     assert np.isnan(result.steps_to_within(0.10)[0])
+    assert result.median_steps_to_within(0.10) == np.inf  # never: infinitely slow, not ignored
+
+
+def test_median_steps_to_within_counts_agents_that_never_got_there():
+    result = train(AgentConfig(num_episodes=10), "track1", n_agents=4, seed=0, eval_every=5)
+    result.eval_env_steps = np.array([[10, 20], [10, 30], [10, 40], [10, 50]])
+    result.greedy_expected_steps = np.array([[99, 12], [99, 12], [99, 12], [99, 99.0]])
+    assert result.median_steps_to_within(0.10) == 35.0  # median of 20, 30, 40, inf
+    result.greedy_expected_steps[2:, 1] = 99.0
+    assert result.median_steps_to_within(0.10) == np.inf  # half never got there
 
 
 COMPILED_VS_PYTHON = """
