@@ -202,19 +202,19 @@ plt.show()
 q_finals = results["Q-learning"].final_expected_steps
 to_10_median = np.nanmedian(results["Q-learning"].steps_to_within(0.10))
 assert np.median(q_finals) <= 1.10 * optimum  # the text below says "within 10 %"
-assert 1.0e6 < to_10_median < 2.5e6  # ... Q-learning "after about 1.7 million real steps"
+assert 1.4e6 < to_10_median < 1.55e6  # ... Q-learning "after about 1.5 million real steps"
 assert np.nanmedian(results["SARSA"].steps_to_within(0.10)) < 1.0e6  # SARSA "under a million"
-assert np.isfinite(q_finals).all() and q_finals.max() > 1.10 * optimum  # "one ... outside"
+assert np.isfinite(q_finals).all() and (q_finals > 1.10 * optimum).sum() == 2  # "two ... outside"
 
 # %% [markdown]
 # For the first few hundred episodes (the left of the figure, where epsilon is still near 1) the
 # greedy policies need hundreds of steps or never finish at all; they are drawn at the top edge.
 # Then the medians get within 10 % of the optimum (the grey band): SARSA after under a million
-# real steps per agent, Q-learning after about 1.7 million, and both creep closer. One of the 8
-# Q-learning agents ends just outside the band: the median is the honest summary, the band shows
+# real steps per agent, Q-learning after about 1.5 million, and both creep closer. Two of the 8
+# Q-learning agents end just outside the band: the median is the honest summary, the band shows
 # the spread.
 #
-# They do not reach the optimum, and not mainly because of the step size. By episode 4,600
+# They do not reach the optimum, and not mainly because of the step size. By episode 2,300
 # epsilon has reached its floor of 0.01, so the states just off the greedy line are hardly
 # visited any more and their estimates stay rough. Learners that keep exploring do better: the
 # Q-learners of Figure 3.4 below, exploring half of the time, end at 12.13 steps, practically the
@@ -277,7 +277,7 @@ for target, result in cliff_results.items():
 # %%
 assert cliff_table["q_learning"][0] < cliff_table["sarsa"][0]  # greedy: Q-learning better
 assert abs(cliff_table["q_learning"][0] - 12.13) < 0.01  # quoted above ("end at 12.13 steps")
-assert 4500 < np.log(0.01) / np.log(AgentConfig().epsilon_decay) < 4700  # "by episode 4,600"
+assert 2250 < np.log(0.01) / np.log(AgentConfig().epsilon_decay) < 2350  # "by episode 2,300"
 assert cliff_table["sarsa"][1] < cliff_table["q_learning"][1]  # exploring: SARSA better
 fig, ax = plt.subplots(figsize=(6, 3.2))
 positions = np.arange(2)
@@ -326,7 +326,7 @@ plt.show()
 # NBVAL_IGNORE_OUTPUT
 def explore_td(track: str = "track1", target: str = "q_learning", alpha: float = 1.0,
                alpha_power: float = 0.7, gamma: float = 1.0, epsilon_start: float = 1.0,
-               epsilon_decay: float = 0.999, epsilon_min: float = 0.01) -> None:
+               epsilon_decay: float = 0.998, epsilon_min: float = 0.01) -> None:
     explorer_config = AgentConfig(target=target, alpha=alpha, alpha_power=alpha_power,
                                   alpha_min=min(0.02, alpha), gamma=gamma,
                                   epsilon_start=epsilon_start, epsilon_decay=epsilon_decay,
@@ -350,7 +350,7 @@ widgets.interact(
                                     description="omega", **slider),
     gamma=widgets.FloatSlider(value=1.0, min=0.5, max=1.0, step=0.01, **slider),
     epsilon_start=widgets.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, **slider),
-    epsilon_decay=widgets.FloatLogSlider(value=0.999, base=10, min=-0.05, max=0, step=0.0005,
+    epsilon_decay=widgets.FloatLogSlider(value=0.998, base=10, min=-0.05, max=0, step=0.0005,
                                          readout_format=".4f", **slider),
     epsilon_min=widgets.FloatSlider(value=0.01, min=0.0, max=0.5, step=0.01, **slider),
 );
@@ -376,22 +376,21 @@ widgets.interact(
 #    and 0.8. A small $\alpha$ averages the noisy targets well but propagates the news of the
 #    finish slowly: it is slower early and still about 15.2 steps after 100,000 episodes. A large
 #    $\alpha$ moves fast but each estimate follows the last few noisy targets, so the greedy choice
-#    keeps flipping: about 15.6 steps, and one agent's greedy policy does not even finish. The
-#    best constant of the three, 0.2, ends at 12.9; the per-pair schedule at 12.6 (and SARSA's
-#    at 12.4): large steps for new pairs, small ones for well-known pairs.
+#    keeps flipping: about 15.7 steps. The best constant of the three, 0.2, ends at 13.2, just
+#    outside the band; the per-pair schedule at 12.8 (and SARSA's at 12.3): large steps for new pairs, small ones for well-known pairs.
 # 2. Hardly different, here: with $\gamma = 0.9$ the median greedy policy ends around 12.7
-#    steps, against the default's 12.6. Discounting shortens the horizon over which estimates
+#    steps, against the default's 12.8. Discounting shortens the horizon over which estimates
 #    bootstrap, which makes them less noisy, but the problem has changed: the best a discounted
 #    learner can ever reach is the discounted optimum, which chapter 2 found needs 12.14 steps
 #    instead of 12.10 - with more training the undiscounted learner wins.
 # 3. Every new state is first tried with action 0, $(-1, -1)$. The early episodes are mostly
-#    random anyway (epsilon starts at 1), so they are not much longer; what suffers is the greedy
-#    policy: measured with the default settings, its median expected steps after 300 episodes is
-#    around 200 with `np.argmax` against about 80 with random ties, and still worse after 2,000
-#    episodes (about 33 against 28). The bias is in what the agent believes is best, which is
-#    exactly what this book measures.
+#    random anyway (epsilon starts at 1), so they are not longer; what suffers is the greedy
+#    policy: measured with the default settings (8 agents, seed 0), its median expected steps
+#    after 300 episodes is about 67 with `np.argmax` against about 48 with random ties. By 2,000
+#    episodes the difference has gone (about 27 steps for both): the bias is in what the agent
+#    believes is best early on, which is exactly what this book measures.
 # 4. The greedy policy gets *closer* to the optimum than with the default schedule (about 12.2
-#    steps against 12.6; Q-learning is off-policy, and more exploration keeps the estimates off
+#    steps against 12.8; Q-learning is off-policy, and more exploration keeps the estimates off
 #    the greedy line fresh), but the returns of the last episodes are worse, around 14.7 steps:
 #    they measure the *exploring* driver, which is why this book measures learning by the exact
 #    value of the greedy policy and not by returns.

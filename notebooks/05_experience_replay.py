@@ -203,32 +203,31 @@ batch_2, batch_8 = summary["memory 10,000, batch 2"], summary["memory 10,000, ba
 print(f"batch 8 / batch 2: {batch_8[1] / batch_2[1]:.2f} x the real steps, "
       f"{batch_8[2] / batch_2[2]:.2f} x the updates to within 10 %")
 assert batch_8[1] < batch_2[1] and batch_8[2] > 2 * batch_2[2]
-assert batch_2[0] > 1.10 * optimum  # "... but batches of 2 do not stay there"
-assert np.isinf(results["memory 10,000, batch 2"].final_expected_steps).sum() == 1
+assert batch_8[0] < batch_2[0] <= 1.10 * optimum  # "... further from the optimum, still within"
 assert summary["memory 10,000, batch 8"][3] > 2 * summary["no replay"][3]  # "several times"
-assert abs(batch_2[0] - 14.3) < 0.05 and 1.6e6 < np.nanmedian(  # quoted below
-    train(AgentConfig(), model, n_agents=8, seed=0, eval_every=1_000).steps_to_within()) < 1.8e6
+assert abs(batch_2[0] - 13.17) < 0.005 and 1.4e6 < np.nanmedian(  # quoted below
+    train(AgentConfig(), model, n_agents=8, seed=0, eval_every=1_000).steps_to_within()) < 1.55e6
 
 # %% [markdown]
 # (The bands are the interquartile range of the agents; a greedy policy that never finishes is
 # drawn at the top edge, 400.)
 #
 # Per **real step**, replay is a large gain over one-step Q-learning: after 20,000 episodes the
-# agents without replay are still far from the optimum (chapter 3's needed about 1.7 million
+# agents without replay are still far from the optimum (chapter 3's needed about 1.5 million
 # real steps and 100,000 episodes), while with a memory of 10,000 and batches of 8 the median is
-# within 10 % after about 0.7 million real steps. (Other learners of this book get there with
-# similar experience and no replay: one-step SARSA after 0.79 million, SARSA(0.5) after 0.60.)
+# within 10 % after about 0.5 million real steps. (Other learners of this book get there with
+# similar experience and no replay: one-step SARSA after 0.73 million, SARSA(0.5) after 0.46.)
 # The memory size matters. A small memory (1,000 transitions, under 80 late episodes) replays a
 # narrow window of recent driving and ends further from the optimum; a large one (100,000) keeps
 # old, varied experience, gets there soonest and ends closest. Batches of 2 reach the band after
-# a little more real experience than batches of 8 (0.81 against 0.72 M steps), and in this run
-# their median ends outside it, at 14.3 steps (one of the agents' greedy policies does not even
-# finish); one seed is not enough to say more about small batches.
+# a little more real experience than batches of 8 (0.63 against 0.52 M steps) and end further
+# from the optimum, at 13.17 steps against 12.56 (still within 10 %); one seed is not enough to
+# say more about small batches.
 #
 # Per **update**, the picture reverses (Figure 5.3): a replayed update is a second, third, ...
 # look at a transition already used, and it is worth less than a fresh one. Batches of 8 need
-# about 2.7 times the updates of batches of 2 to reach the band, and chapter 3's agents without
-# replay needed only about 1.7 million updates (one per real step, over 100,000 episodes). And
+# about 2.5 times the updates of batches of 2 to reach the band, and chapter 3's agents without
+# replay needed only about 1.5 million updates (one per real step, over 100,000 episodes). And
 # updates cost time: the loop makes `1 + batch_size` updates per real step, so replay runs
 # several times slower per real step than no replay (the seconds of learning printed above).
 # Replay trades computation for experience - the right trade when experience is expensive (a
@@ -279,12 +278,12 @@ widgets.interact(
 # <details><summary>Solutions</summary>
 #
 # 1. `train(AgentConfig(target="sarsa", memory_size=10_000, batch_size=8, num_episodes=20_000),
-#    model)`: only one of the eight agents ever gets within 10 %, and the median ends at about
-#    14.1 steps, against 12.5 for Q-learning with the same replay. The stored next actions $a'$
+#    model)`: none of the eight agents ever gets within 10 %, and the median ends at about
+#    14.2 steps, against 12.6 for Q-learning with the same replay. The stored next actions $a'$
 #    were chosen by older policies, so the replayed SARSA targets estimate the value of a
 #    mixture of those policies, not of the current one.
 # 2. About 10,000 / 13 ≈ 770 episodes late in training. The first ten episodes of these agents
-#    took about 2,200 steps each on average (1,700 to 3,300 per agent), so early on the memory
+#    took about 2,400 steps each on average (1,250 to 3,400 per agent), so early on the memory
 #    holds only four or five episodes. A memory of 1,000 transitions holds under 80 late episodes and less than one early
 #    one. It is the worst of the three memories with batches of 8 above; how much of that comes
 #    from the early phase, when it holds less than an episode, and how much from its narrow
@@ -292,8 +291,8 @@ widgets.interact(
 # 3. Slot 0 holds transition 20 (slots 0-4 hold 20-24, slots 5-9 hold 15-19); the next one goes
 #    to slot 5, overwriting transition 15, the oldest.
 # 4. `AgentConfig(trace_decay=0.9, memory_size=10_000, batch_size=8, num_episodes=20_000)`: the
-#    final median is the same as replay alone (12.48 against 12.49 steps) and it gets within 10 %
-#    a little earlier (0.64 against 0.72 M real steps). Once replay spreads the news, traces add
+#    final median is the same as replay alone (12.55 against 12.56 steps) and it gets within 10 %
+#    a little earlier (0.47 against 0.52 M real steps). Once replay spreads the news, traces add
 #    little. Tracing a replayed transition would credit it with the TD errors of the trajectory
 #    being driven now, which it did not lead to.
 #

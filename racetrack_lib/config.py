@@ -65,7 +65,7 @@ class AgentConfig:
     alpha_min: float = 0.02
     gamma: float = 1.0
     epsilon_start: float = 1.0
-    epsilon_decay: float = 0.999
+    epsilon_decay: float = 0.998
     epsilon_min: float = 0.01
     target: str = "q_learning"
     num_episodes: int = 100_000

@@ -38,17 +38,17 @@ def test_chapter2_exercise1_discounted_optimum_needs_12_14_steps(track1_model):
 
 def test_chapter3_exercise1_constant_step_sizes(track1_model, default_q_learning):
     default = median_final(default_q_learning)
-    assert default == pytest.approx(12.6, abs=0.05)  # "the per-pair schedule at 12.6"
+    assert default == pytest.approx(12.8, abs=0.05)  # "the per-pair schedule at 12.8"
     finals = {}
     for alpha in (0.05, 0.2, 0.8):
         constant = AgentConfig(alpha=alpha, alpha_power=0.0, alpha_min=0.0)
         finals[alpha] = train(constant, track1_model, n_agents=8, seed=0).final_expected_steps
     assert np.median(finals[0.05]) == pytest.approx(15.2, abs=0.05)  # "about 15.2 steps"
-    assert np.median(finals[0.8]) == pytest.approx(15.6, abs=0.06)  # "about 15.6 steps"
-    assert np.isinf(finals[0.8]).sum() == 1  # "one agent's greedy policy does not even finish"
-    assert np.median(finals[0.2]) == pytest.approx(12.9, abs=0.05)  # "ends at 12.9"
+    assert np.median(finals[0.8]) == pytest.approx(15.7, abs=0.05)  # "about 15.7 steps"
+    assert np.median(finals[0.2]) == pytest.approx(13.2, abs=0.05)  # "ends at 13.2"
+    assert np.median(finals[0.2]) > 1.10 * default_q_learning.optimal_expected_steps  # "outside"
     sarsa = train(AgentConfig(target="sarsa"), track1_model, n_agents=8, seed=0)
-    assert median_final(sarsa) == pytest.approx(12.4, abs=0.05)  # "(and SARSA's at 12.4)"
+    assert median_final(sarsa) == pytest.approx(12.3, abs=0.05)  # "(and SARSA's at 12.3)"
 
 
 def test_chapter3_exercise2_discounted_learner_ends_around_12_7(track1_model, default_q_learning):
@@ -80,8 +80,8 @@ def watkins_09(track1_model):
 def test_chapter4_exercise1_accumulating_traces_about_the_same(track1_model, watkins_09):
     config = AgentConfig(trace_decay=0.9, trace_kind="accumulating")
     accumulating = train(config, track1_model, n_agents=8, seed=0)
-    assert median_final(accumulating) == pytest.approx(12.54, abs=0.005)  # "about 12.54"
-    assert median_final(watkins_09) == pytest.approx(12.61, abs=0.005)  # "against 12.61"
+    assert median_final(accumulating) == pytest.approx(12.87, abs=0.005)  # "about 12.87"
+    assert median_final(watkins_09) == pytest.approx(12.93, abs=0.005)  # "against 12.93"
     ratio = np.nanmedian(accumulating.steps_to_within()) / np.nanmedian(watkins_09.steps_to_within())
     assert 0.9 < ratio < 1.1  # "after about the same number of real steps"
 
@@ -100,12 +100,14 @@ def test_chapter4_exercise2_a_trace_is_dropped_after(trace_decay, dropped_at):
 
 
 def test_chapter4_exercise3_lambda_095(track1_model):
-    expected = {"q_learning": (12.95, 0.8), "sarsa": (13.15, 0.9)}
-    for target, (final, million_steps) in expected.items():
-        result = train(AgentConfig(target=target, trace_decay=0.95), track1_model, n_agents=8,
-                       seed=0)
-        assert median_final(result) == pytest.approx(final, abs=0.005)
-        assert np.nanmedian(result.steps_to_within()) / 1e6 == pytest.approx(million_steps, abs=0.05)
+    results = {target: train(AgentConfig(target=target, trace_decay=0.95), track1_model,
+                             n_agents=8, seed=0) for target in ("q_learning", "sarsa")}
+    watkins, sarsa = results["q_learning"], results["sarsa"]
+    assert median_final(watkins) == pytest.approx(13.79, abs=0.005)  # "medians about 13.79"
+    assert median_final(watkins) > 1.10 * watkins.optimal_expected_steps  # "outside the band"
+    assert np.isfinite(watkins.steps_to_within()).sum() == 1  # "only one of its 8 agents"
+    assert median_final(sarsa) == pytest.approx(13.25, abs=0.005)  # "and 13.25 (SARSA)"
+    assert sarsa.median_steps_to_within() / 1e6 == pytest.approx(1.0, abs=0.05)  # "about 1.0 M"
 
 
 def replay_result(track1_model, **settings):
@@ -115,8 +117,8 @@ def replay_result(track1_model, **settings):
 
 def test_chapter5_exercise1_sarsa_with_replay(track1_model):
     sarsa = replay_result(track1_model, target="sarsa")
-    assert np.isfinite(sarsa.steps_to_within()).sum() == 1  # "only one of the eight agents"
-    assert median_final(sarsa) == pytest.approx(14.1, abs=0.05)  # "ends at about 14.1"
+    assert np.isfinite(sarsa.steps_to_within()).sum() == 0  # "none of the eight agents"
+    assert median_final(sarsa) == pytest.approx(14.2, abs=0.05)  # "ends at about 14.2"
     assert median_final(sarsa) > 1.10 * sarsa.optimal_expected_steps  # "does not stay there"
 
 
@@ -124,8 +126,8 @@ def test_chapter5_exercise2_what_a_memory_holds(track1_model):
     result = replay_result(track1_model)
     lengths = np.abs(result.episode_lengths)
     first_ten = lengths[:, :10].mean(axis=1)
-    assert 1_700 < first_ten.min() and first_ten.max() < 3_300  # "1,700 to 3,300 per agent"
-    assert first_ten.mean() == pytest.approx(2_200, abs=100)  # "about 2,200 steps each"
+    assert 1_250 < first_ten.min() and first_ten.max() < 3_400  # "1,250 to 3,400 per agent"
+    assert first_ten.mean() == pytest.approx(2_400, abs=100)  # "about 2,400 steps each"
     late = lengths[:, -1_000:].mean()
     assert 12.5 < late < 13.5  # "about 13 steps"
     assert 1_000 / late < 80  # "under 80 late episodes"
@@ -142,7 +144,7 @@ def test_chapter5_exercise3_ring_buffer():
 def test_chapter5_exercise4_replay_with_traces(track1_model):
     traced = replay_result(track1_model, trace_decay=0.9)
     plain = replay_result(track1_model)
-    assert (median_final(traced), median_final(plain)) == (pytest.approx(12.48, abs=0.005),
-                                                           pytest.approx(12.49, abs=0.005))
-    assert np.nanmedian(traced.steps_to_within()) / 1e6 == pytest.approx(0.64, abs=0.01)
-    assert np.nanmedian(plain.steps_to_within()) / 1e6 == pytest.approx(0.72, abs=0.01)
+    assert (median_final(traced), median_final(plain)) == (pytest.approx(12.55, abs=0.005),
+                                                           pytest.approx(12.56, abs=0.005))
+    assert np.nanmedian(traced.steps_to_within()) / 1e6 == pytest.approx(0.47, abs=0.01)
+    assert np.nanmedian(plain.steps_to_within()) / 1e6 == pytest.approx(0.52, abs=0.01)
