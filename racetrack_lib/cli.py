@@ -122,6 +122,9 @@ def build_parser(preset_name: str | None = None) -> argparse.ArgumentParser:
                        help="evaluate each greedy policy exactly every N episodes "
                             "(default: episodes / 100)")
     train.add_argument("--seed", type=_whole, default=0, help="root seed (default 0)")
+    train.add_argument("--jobs", type=_whole, default=1,
+                       help="agents trained at once, in separate processes; -1: one per core "
+                            "(default 1; the numbers are the same whatever it is)")
     train.add_argument("--json", action="store_true", help="print the result as JSON")
     train.add_argument("--out", default=None,
                        help="also write the result to this file: the JSON summary, or with a "
@@ -156,9 +159,11 @@ def _train(args: argparse.Namespace) -> dict:
         raise RacetrackError(f"--agents = {args.agents} is out of range: allowed [1, 10000]")
     if args.seed < 0:
         raise RacetrackError(f"--seed = {args.seed} is out of range: allowed [0, inf)")
+    if args.jobs == 0 or args.jobs < -1:
+        raise RacetrackError(f"--jobs = {args.jobs} is out of range: allowed -1 or [1, inf)")
     model = _model(args)
     result = train(config, model, n_agents=args.agents, seed=args.seed, eval_every=eval_every,
-                   progress=None if sys.stderr.isatty() else False)
+                   progress=None if sys.stderr.isatty() else False, n_jobs=args.jobs)
     if args.out and Path(args.out).suffix == ".npz":
         try:
             save_results(args.out, [result])

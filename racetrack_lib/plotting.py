@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.animation import FuncAnimation
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
@@ -60,6 +61,44 @@ def plot_episode(model: TabularModel, episode: Episode, ax: Axes | None = None,
     """Draw an episode on its track: one arrow per move, a cross for each crash."""
     ax = plot_track(model.track, ax=ax, title=title, legend=False)
     return _draw_moves(ax, model, episode, title)
+
+
+def animate_episode(model: TabularModel, episode: Episode, title: str = "",
+                    interval_ms: int = 400) -> FuncAnimation:
+    """An animation of the episode: frame ``t`` shows the car after ``t`` steps, the moves so far
+    drawn behind it. In a notebook, ``IPython.display.HTML(animation.to_jshtml())`` plays it,
+    in JupyterLab and in the static book alike (the frames are embedded in the page)."""
+    ax = plot_track(model.track, title=title, legend=False)
+    fig = ax.figure
+    colour = np.array(CAR_COLOUR) / 255
+    (path,) = ax.plot([], [], "-", color=colour, linewidth=1.5, alpha=0.6)
+    (car,) = ax.plot([], [], "o", color=colour, markersize=9, markeredgecolor="black")
+    caption = ax.text(0.02, 0.02, "", transform=ax.transAxes, fontsize=9,
+                      bbox={"facecolor": "white", "alpha": 0.8})
+    # cells[t]: where the car is after t steps; a crash puts it back on the start line, where
+    # the next move begins (the drawn path breaks there: a nan point)
+    cells, path_points = [episode.segments[0][0]], [episode.segments[0][0]]
+    for step, ((_, end), event) in enumerate(zip(episode.segments, episode.events, strict=True)):
+        crashed_then_restarted = event == "crash" and step + 1 < episode.n_steps
+        cells.append(episode.segments[step + 1][0] if crashed_then_restarted else end)
+        path_points.append(end)
+        if crashed_then_restarted:
+            path_points += [(np.nan, np.nan), cells[-1]]
+    # path_index[t]: how many path points to draw after t steps
+    path_index = np.cumsum([1] + [3 if (event == "crash" and step + 1 < episode.n_steps) else 1
+                                  for step, event in enumerate(episode.events)])
+
+    def draw(frame: int) -> tuple:
+        rows, cols = zip(*path_points[: path_index[frame]], strict=True)
+        path.set_data(cols, rows)
+        car.set_data([cells[frame][1]], [cells[frame][0]])
+        event = episode.events[frame - 1] if frame > 0 else "start"
+        caption.set_text(f"step {frame} of {episode.n_steps}: {event}")
+        return path, car, caption
+
+    animation = FuncAnimation(fig, draw, frames=len(cells), interval=interval_ms, blit=True)
+    plt.close(fig)  # the animation shows the figure; do not also show it as a still
+    return animation
 
 
 def plot_traces(model: TabularModel, traces: np.ndarray, episode: Episode,

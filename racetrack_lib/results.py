@@ -25,14 +25,25 @@ ARRAYS = ("episode_lengths", "eval_episodes", "eval_env_steps", "eval_seconds",
 RECORD = ("track_name", "noise", "seed", "optimal_expected_steps", "seconds")
 
 
-def save_results(path: str | Path, results: list[TrainingResult]) -> None:
-    """Write ``results`` to ``path`` (``.npz``) atomically: complete, or not at all."""
+CURVES = ("eval_episodes", "eval_env_steps", "eval_seconds", "greedy_expected_steps")
+
+
+def save_results(path: str | Path, results: list[TrainingResult],
+                 curves_only: bool = False) -> None:
+    """Write ``results`` to ``path`` (``.npz``) atomically: complete, or not at all.
+
+    ``curves_only`` keeps the learning curves (every array of ``CURVES``) but not the episode
+    lengths and Q tables (megabytes per result); they load back as empty arrays, ``(A, 0)`` and
+    ``(A, 0, 9)``."""
     path = Path(path)
     arrays = {}
     records = []
     for index, result in enumerate(results):
         for name in ARRAYS:
-            arrays[f"{index}/{name}"] = getattr(result, name)
+            value = getattr(result, name)
+            if curves_only and name not in CURVES:
+                value = value[:, :0]  # keep the agent axis: n_agents still reads right
+            arrays[f"{index}/{name}"] = value
         record = {name: getattr(result, name) for name in RECORD}
         records.append({**record, "config": result.config.to_dict()})
     arrays["records"] = np.array(json.dumps(records))

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import html
 import inspect
 from typing import Any
 
-from IPython.display import Code
+from IPython.display import HTML, Code
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
 
 
 def show_source(*objects: Any) -> Code:
     """The source code of functions or classes, syntax-highlighted in a notebook or the book."""
     return Code("\n\n".join(inspect.getsource(obj) for obj in objects), language="python")
+
+
+def show_beside(pseudocode: str, *objects: Any) -> HTML:
+    """``pseudocode`` on the left, the real source of ``objects`` on the right, in two columns
+    that scroll on their own (the same HTML in JupyterLab and in the static book)."""
+    source = "\n\n".join(inspect.getsource(obj) for obj in objects)
+    code = highlight(source, PythonLexer(), HtmlFormatter(noclasses=True, nowrap=True))
+    column = ("flex: 1 1 0; min-width: 0; max-height: 42em; overflow: auto; margin: 0; "
+              "padding: 0.5em; font-size: 0.72em; line-height: 1.35; border: 1px solid #ccc")
+    return HTML(
+        '<div style="display: flex; gap: 0.8em; align-items: flex-start">'
+        f'<pre style="{column}; background: #fbf8ec">{html.escape(pseudocode)}</pre>'
+        f'<pre style="{column}; background: #f7f7f7">{code}</pre></div>'
+    )

@@ -15,10 +15,9 @@ from pathlib import Path
 from joblib import Parallel, delayed
 
 from .config import AgentConfig
-from .errors import RacetrackError
 from .model import TabularModel
 from .track import Track
-from .training import TrainingResult, train
+from .training import TrainingResult, check_n_jobs, train
 
 
 def grid(base: AgentConfig, **values: list) -> list[AgentConfig]:
@@ -34,8 +33,7 @@ def sweep(configs: list[AgentConfig], track: str | Path | Track | TabularModel =
           eval_every: int | None = None) -> list[TrainingResult]:
     """Train each config (``n_agents`` agents, the same ``seed``), ``n_jobs`` processes at once
     (``-1``: one per core). Returns the results in the order of ``configs``."""
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise RacetrackError(f"n_jobs = {n_jobs!r} is out of range: allowed -1 or [1, inf)")
+    check_n_jobs(n_jobs)
     jobs = (delayed(train)(config, track, n_agents, seed, noise, eval_every, False)
             for config in configs)
     return Parallel(n_jobs=n_jobs)(jobs)

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from .config import AgentConfig
@@ -95,6 +96,13 @@ class TrainingResult:
         first = np.argmax(good, axis=1)
         steps = self.eval_env_steps[np.arange(self.n_agents), first].astype(float)
         return np.where(good.any(axis=1), steps, np.nan)
+
+    def seconds_to_within(self, fraction: float = WITHIN) -> np.ndarray:
+        """``(A,)`` seconds of learning (one core, evaluations excluded) until the greedy policy
+        was first within ``fraction`` of the optimum (``nan`` if never)."""
+        good = self.greedy_expected_steps <= (1 + fraction) * self.optimal_expected_steps
+        seconds = self.eval_seconds[np.arange(self.n_agents), np.argmax(good, axis=1)]
+        return np.where(good.any(axis=1), seconds, np.nan)
 
     def median_steps_to_within(self, fraction: float = WITHIN) -> float:
         """The median over agents of :meth:`steps_to_within`, an agent that never got there
@@ -202,6 +210,7 @@ def train(
     noise: float = 0.1,
     eval_every: int | None = None,
     progress: bool | None = None,
+    n_jobs: int = 1,
 ) -> TrainingResult:
     """Train ``n_agents`` independent agents for ``config.num_episodes`` episodes each.
 
@@ -214,6 +223,9 @@ def train(
         eval_every: evaluate each greedy policy exactly every this many episodes (and at the end);
             ``None``: ``num_episodes // 100``.
         progress: show a progress bar; ``None`` shows one for long runs only.
+        n_jobs: agents trained at once, in separate processes (joblib; ``-1``: one per core).
+            Every agent's numbers depend only on ``seed`` and its number, so they are the same
+            whatever ``n_jobs`` is (tested); only the wall time changes.
     """
     if isinstance(n_agents, bool) or not isinstance(n_agents, int) or not 1 <= n_agents <= 10_000:
         raise RacetrackError(f"n_agents = {n_agents!r} is out of range: allowed [1, 10000]")
@@ -221,35 +233,25 @@ def train(
         eval_every = default_eval_every(config.num_episodes)
     if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1:
         raise RacetrackError(f"eval_every = {eval_every!r} is out of range: allowed [1, inf)")
+    check_n_jobs(n_jobs)
     model = track if isinstance(track, TabularModel) else TabularModel.build(track, noise)
     optimum = optimal_expected_steps(model)
     checkpoints = _checkpoints(config.num_episodes, eval_every)
-
-    lengths = np.zeros((n_agents, config.num_episodes), dtype=np.int64)
-    q_tables = np.zeros((n_agents, model.n_states, model.n_actions))
-    greedy_steps = np.zeros((n_agents, len(checkpoints)))
-    learning_seconds = np.zeros((n_agents, len(checkpoints)))
     if progress is None:
         progress = n_agents * config.num_episodes >= 2_000_000  # roughly 5 s or more
     bar = tqdm(total=n_agents * config.num_episodes, disable=not progress, unit="episode",
                desc="training")
     started = time.perf_counter()
-    for agent, (training_rng, evaluation_seed) in enumerate(agent_generators(seed, n_agents)):
-        learner = Learner.new(model, config, q_values=q_tables[agent])  # learn into the result
-        done, clock = 0, 0.0
-        for k, checkpoint in enumerate(checkpoints):
-            chunk_started = time.perf_counter()
-            run_episodes(learner, model, config, training_rng, done, checkpoint,
-                         lengths[agent, done:checkpoint])
-            clock += time.perf_counter() - chunk_started
-            learning_seconds[agent, k] = clock
-            _check_finite(q_tables[agent], agent, checkpoint)
-            greedy_steps[agent, k] = expected_steps_of_greedy(model, q_tables[agent],
-                                                              evaluation_generator(evaluation_seed, checkpoint))
-            bar.update(checkpoint - done)
-            done = checkpoint
+    jobs = (delayed(_train_agent)(config, model, seed, agent, checkpoints)
+            for agent in range(n_agents))
+    agents = []
+    for agent_result in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
+        agents.append(agent_result)
+        bar.update(config.num_episodes)
     bar.close()
     seconds = time.perf_counter() - started
+    lengths, q_tables, greedy_steps, learning_seconds = (np.stack(arrays)
+                                                         for arrays in zip(*agents, strict=True))
     cumulative = np.cumsum(np.abs(lengths), axis=1)
     return TrainingResult(
         config=config,
@@ -265,6 +267,35 @@ def train(
         q_values=q_tables,
         seconds=seconds,
     )
+
+
+def check_n_jobs(n_jobs: int) -> None:
+    """``n_jobs`` must be -1 (one process per core) or a positive number of processes."""
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise RacetrackError(f"n_jobs = {n_jobs!r} is out of range: allowed -1 or [1, inf)")
+
+
+def _train_agent(config: AgentConfig, model: TabularModel, seed: int, agent: int,
+                 checkpoints: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Agent ``agent`` of the run with root ``seed``: its episode lengths ``(E,)``, final table
+    ``(n_states, 9)``, exact greedy value at each checkpoint ``(K,)`` and seconds of learning
+    by then ``(K,)``."""
+    training_rng, evaluation_seed = agent_generators(seed, agent + 1)[agent]
+    lengths = np.zeros(config.num_episodes, dtype=np.int64)
+    greedy_steps, learning_seconds = np.zeros(len(checkpoints)), np.zeros(len(checkpoints))
+    learner = Learner.new(model, config)
+    done, clock = 0, 0.0
+    for k, checkpoint in enumerate(checkpoints):
+        chunk_started = time.perf_counter()
+        run_episodes(learner, model, config, training_rng, done, checkpoint,
+                     lengths[done:checkpoint])
+        clock += time.perf_counter() - chunk_started
+        learning_seconds[k] = clock
+        _check_finite(learner.q_values, agent, checkpoint)
+        greedy_steps[k] = expected_steps_of_greedy(
+            model, learner.q_values, evaluation_generator(evaluation_seed, checkpoint))
+        done = checkpoint
+    return lengths, learner.q_values, greedy_steps, learning_seconds
 
 
 def _check_finite(q_values: np.ndarray, agent: int, episodes: int) -> None:

@@ -132,6 +132,7 @@ def test_train_is_reproducible_and_agents_independent(default_training_runs):
         (["--alpha", "1.5"], "alpha = 1.5 is out of range: allowed (0, 1]"),
         (["--gamma", "-1"], "gamma = -1.0 is out of range: allowed (0, 1]"),
         (["--epsilon-decay", "0"], "epsilon_decay = 0.0 is out of range: allowed (0, 1]"),
+        (["--jobs", "0"], "--jobs = 0 is out of range: allowed -1 or [1, inf)"),
         (["--target", "td0"], "target = 'td0' is not one of q_learning, sarsa"),
         (["--episodes", "0"], "num_episodes = 0 is out of range"),
         (["--agents", "0"], "--agents = 0 is out of range: allowed [1, 10000]"),

@@ -4,14 +4,16 @@ file atomically and loaded back identical."""
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.errors import RacetrackError
-from racetrack_lib.results import ARRAYS, load_results, save_results
+from racetrack_lib.results import ARRAYS, CURVES, load_results, save_results
 from racetrack_lib.sweep import grid, sweep
+from racetrack_lib.training import train
 
 
 def test_grid_is_every_combination():
@@ -37,6 +39,39 @@ def test_parallel_sweep_equals_serial(small_sweep):
         for name in ("episode_lengths", "greedy_expected_steps", "q_values", "eval_env_steps"):
             np.testing.assert_array_equal(getattr(one, name), getattr(other, name))
     assert not np.array_equal(serial[0].q_values, serial[1].q_values)  # configs do differ
+
+
+def test_agents_trained_in_parallel_equal_serial():
+    config = AgentConfig(num_episodes=300, trace_decay=0.9, memory_size=500, batch_size=4,
+                         planning_steps=2)
+    serial = train(config, "track1", n_agents=3, seed=2, n_jobs=1)
+    parallel = train(config, "track1", n_agents=3, seed=2, n_jobs=2)
+    for name in ("episode_lengths", "greedy_expected_steps", "q_values", "eval_env_steps"):
+        np.testing.assert_array_equal(getattr(serial, name), getattr(parallel, name))
+    alone = train(config, "track1", n_agents=1, seed=2)  # agent 0 whatever runs beside it
+    np.testing.assert_array_equal(alone.q_values[0], serial.q_values[0])
+
+
+def test_curves_only_keeps_the_curves(small_sweep, tmp_path):
+    _, results = small_sweep
+    path = tmp_path / "curves.npz"
+    save_results(path, results, curves_only=True)
+    for saved, loaded in zip(results, load_results(path), strict=True):
+        for name in CURVES:
+            np.testing.assert_array_equal(getattr(saved, name), getattr(loaded, name))
+        assert loaded.q_values.shape == (saved.n_agents, 0, 9)
+        assert loaded.n_agents == saved.n_agents
+        np.testing.assert_array_equal(saved.steps_to_within(), loaded.steps_to_within())
+        np.testing.assert_array_equal(saved.seconds_to_within(), loaded.seconds_to_within())
+
+
+def test_seconds_to_within_reads_the_first_good_checkpoint(small_sweep):
+    result = small_sweep[1][0]
+    result = replace(result, greedy_expected_steps=np.array([[99.0, 13.0, 12.5, 99.0],
+                                                             [99.0, 99.0, 99.0, 99.0]]),
+                     eval_seconds=np.array([[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0]]),
+                     optimal_expected_steps=12.0)
+    np.testing.assert_array_equal(result.seconds_to_within(), [2.0, np.nan])
 
 
 def test_saved_results_load_back_identical(small_sweep, tmp_path):
@@ -83,6 +118,8 @@ def test_loading_a_bad_file_names_it(tmp_path):
 def test_bad_n_jobs_is_named():
     with pytest.raises(RacetrackError, match="n_jobs = 0 is out of range"):
         sweep([AgentConfig(num_episodes=1)], n_jobs=0)
+    with pytest.raises(RacetrackError, match="n_jobs = -2 is out of range"):
+        train(AgentConfig(num_episodes=1), n_jobs=-2)
 
 
 def test_cli_out_npz_has_the_config_and_seed(tmp_path):

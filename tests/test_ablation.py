@@ -1,0 +1,103 @@
+"""Chapter 7: the ablation's variants, and the saved runs the chapter reads (they must be exactly
+what the library computes now, so a change to the library that moves them fails here)."""
+
+import itertools
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from racetrack_lib import expected_steps_from_start, policy_evaluation
+from racetrack_lib.ablation import (
+    COMPONENTS,
+    ablation_configs,
+    full_agent,
+    quartiles,
+    seed_ladder,
+    summary,
+)
+from racetrack_lib.config import AgentConfig, preset
+from racetrack_lib.results import load_results
+from racetrack_lib.training import train
+
+DATA = Path(__file__).parent.parent / "notebooks" / "data"
+COMPONENT_FIELDS = {name: set(settings) for name, settings in COMPONENTS.items()}
+
+
+def changed_fields(a: AgentConfig, b: AgentConfig) -> set[str]:
+    return {name for name, value in asdict(a).items() if asdict(b)[name] != value}
+
+
+def test_variants_differ_only_in_their_components():
+    variants = ablation_configs()
+    plain, full = variants["plain Q-learning"], variants["full agent"]
+    assert plain == AgentConfig()
+    assert full == full_agent()
+    assert (full.trace_decay, full.memory_size, full.batch_size, full.planning_steps) == (
+        0.9, 10_000, 32, 10)  # the issue's command
+    for name, fields in COMPONENT_FIELDS.items():
+        assert changed_fields(plain, variants[f"{name} only"]) == fields - {"batch_size"}
+        assert changed_fields(full, variants[f"full without {name}"]) == fields - {"batch_size"}
+
+
+def test_seed_ladder_starts_at_the_preset_and_ends_at_the_defaults():
+    ladder = list(seed_ladder(num_episodes=3_000).values())
+    assert changed_fields(preset("seed"), ladder[0]) == {"num_episodes"}
+    last = ladder[-1]
+    defaults = AgentConfig()
+    for name in ("alpha", "alpha_power", "alpha_min", "gamma", "q_lambda", "trace_schedule",
+                 "model_kind"):
+        assert getattr(last, name) == getattr(defaults, name), name
+    for before, after in itertools.pairwise(ladder):  # each rung changes something
+        assert changed_fields(before, after)
+
+
+def test_quartiles_count_never_as_infinitely_slow():
+    assert quartiles(np.array([1.0, 2.0, 3.0, 4.0])) == (1.0, 2.5, 4.0)
+    low, median, high = quartiles(np.array([1.0, np.nan, np.nan, 2.0]))
+    assert (low, high) == (1.0, np.inf) and median == np.inf
+
+
+@pytest.fixture(scope="module")
+def saved_ablation():
+    return dict(zip(ablation_configs(), load_results(DATA / "ablation_track1.npz"), strict=True))
+
+
+def test_saved_ablation_has_the_variants_and_seed(saved_ablation):
+    for label, result in saved_ablation.items():
+        assert result.config == ablation_configs()[label], label
+        assert (result.seed, result.n_agents, result.track_name) == (0, 8, "track1")
+        assert result.eval_episodes[-1] == 100_000
+
+
+@pytest.mark.parametrize("label", ["plain Q-learning", "traces only"])
+def test_saved_ablation_is_what_the_library_computes(saved_ablation, track1_model, label):
+    saved = saved_ablation[label]
+    again = train(saved.config, track1_model, n_agents=8, seed=0)
+    np.testing.assert_array_equal(again.greedy_expected_steps, saved.greedy_expected_steps)
+    np.testing.assert_array_equal(again.eval_env_steps, saved.eval_env_steps)
+    assert summary(again)["final expected steps"] == summary(saved)["final expected steps"]
+
+
+def test_the_issue_criterion_holds_in_the_saved_run(saved_ablation):
+    full, plain = saved_ablation["full agent"], saved_ablation["plain Q-learning"]
+    assert np.median(full.final_expected_steps) <= 1.10 * full.optimal_expected_steps
+    assert full.median_steps_to_within() <= plain.median_steps_to_within() / 3
+
+
+def test_saved_best_policy_is_the_best_full_agents(saved_ablation, track1_model):
+    """Re-deriving it needs the Q table, which is not saved; check its value instead."""
+    policy = np.load(DATA / "full_agent_best_policy_track1.npy").astype(np.int64)
+    assert policy.shape == (track1_model.n_states,)
+    steps = expected_steps_from_start(track1_model, policy_evaluation(track1_model, policy))
+    assert steps == pytest.approx(saved_ablation["full agent"].final_expected_steps.min(),
+                                  abs=1e-9)
+
+
+def test_saved_seed_ladder_agent_0_is_reproduced(track1_model):
+    saved = load_results(DATA / "seed_ladder_track1.npz")
+    assert [result.config for result in saved] == list(seed_ladder().values())
+    first = saved[0]
+    again = train(first.config, track1_model, n_agents=1, seed=0, eval_every=50)
+    np.testing.assert_array_equal(again.greedy_expected_steps[0], first.greedy_expected_steps[0])
