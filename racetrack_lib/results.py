@@ -52,10 +52,18 @@ def save_results(path: str | Path, results: list[TrainingResult],
     try:
         with os.fdopen(handle, "wb") as file:
             np.savez_compressed(file, **arrays)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; save like open()
         os.replace(temporary, path)  # atomic on the same file system
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's file-creation mask (reading it means setting it, so set it back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def load_results(path: str | Path) -> list[TrainingResult]:

@@ -2,6 +2,8 @@
 file atomically and loaded back identical."""
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from dataclasses import replace
@@ -87,6 +89,14 @@ def test_saved_results_load_back_identical(small_sweep, tmp_path):
         for name in ARRAYS:
             np.testing.assert_array_equal(getattr(copy, name), getattr(original, name))
     assert [p.name for p in tmp_path.iterdir()] == ["sweep.npz"]  # no temporary left
+
+
+def test_saved_file_has_the_usual_permissions(small_sweep, tmp_path):
+    path = tmp_path / "shared.npz"
+    save_results(path, small_sweep[1][:1])
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask  # as open() would, not 0o600
 
 
 def test_interrupted_save_keeps_the_old_file(small_sweep, tmp_path, monkeypatch):
