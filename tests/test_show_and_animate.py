@@ -1,0 +1,44 @@
+"""The chapters' display helpers: the animation of a drive and code shown beside pseudocode."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+
+from racetrack_lib import TabularModel, greedy_actions, run_episode, value_iteration
+from racetrack_lib.plotting import animate_episode
+from racetrack_lib.show import show_beside
+from racetrack_lib.step_size import step_size_table
+
+
+def crashing_drive(model: TabularModel):
+    """An epsilon-greedy drive of the optimal policy that crashes at least once."""
+    policy = greedy_actions(value_iteration(model).q_values, np.random.default_rng(0))
+    for seed in range(200):
+        episode = run_episode(model, policy, np.random.default_rng(seed), epsilon=0.5)
+        if "crash" in episode.events and episode.events[-1] == "finish":
+            return episode
+    raise AssertionError("no crashing drive found")
+
+
+def test_animation_has_a_frame_per_step_and_restarts_after_a_crash(track1_model):
+    episode = crashing_drive(track1_model)
+    animation = animate_episode(track1_model, episode)
+    frames = list(animation.new_frame_seq())
+    assert len(frames) == episode.n_steps + 1  # the start, then after each step
+    crash = episode.events.index("crash")
+    path, car, caption = animation._func(crash + 1)  # just after the crash
+    restart_cell = episode.segments[crash + 1][0]
+    assert (car.get_ydata()[0], car.get_xdata()[0]) == restart_cell  # back on the start line
+    assert np.isnan(path.get_xdata()).any()  # the drawn path breaks at the crash
+    assert caption.get_text() == f"step {crash + 1} of {episode.n_steps}: crash"
+    *_, last_caption = animation._func(episode.n_steps)
+    assert last_caption.get_text().endswith(": finish")
+
+
+def test_show_beside_has_both_columns_escaped():
+    shown = show_beside("if x < y:\n    update", step_size_table).data
+    assert "if x &lt; y:" in shown  # the pseudocode, HTML-escaped
+    assert "step_size_table" in shown and "alpha_min" in shown  # the real source
+    assert shown.count("<pre") == 2
