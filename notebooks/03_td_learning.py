@@ -377,7 +377,8 @@ widgets.interact(
 #    finish slowly: it is slower early and still about 15.2 steps after 100,000 episodes. A large
 #    $\alpha$ moves fast but each estimate follows the last few noisy targets, so the greedy choice
 #    keeps flipping: about 15.7 steps. The best constant of the three, 0.2, ends at 13.2, just
-#    outside the band; the per-pair schedule at 12.8 (and SARSA's at 12.3): large steps for new pairs, small ones for well-known pairs.
+#    inside the band; the per-pair schedule at 12.8 (and SARSA's at 12.3): large steps for new
+#    pairs, small ones for well-known pairs.
 # 2. Hardly different, here: with $\gamma = 0.9$ the median greedy policy ends around 12.7
 #    steps, against the default's 12.8. Discounting shortens the horizon over which estimates
 #    bootstrap, which makes them less noisy, but the problem has changed: the best a discounted

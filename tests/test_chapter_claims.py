@@ -46,7 +46,7 @@ def test_chapter3_exercise1_constant_step_sizes(track1_model, default_q_learning
     assert np.median(finals[0.05]) == pytest.approx(15.2, abs=0.05)  # "about 15.2 steps"
     assert np.median(finals[0.8]) == pytest.approx(15.7, abs=0.05)  # "about 15.7 steps"
     assert np.median(finals[0.2]) == pytest.approx(13.2, abs=0.05)  # "ends at 13.2"
-    assert np.median(finals[0.2]) > 1.10 * default_q_learning.optimal_expected_steps  # "outside"
+    assert np.median(finals[0.2]) <= 1.10 * default_q_learning.optimal_expected_steps  # "inside"
     sarsa = train(AgentConfig(target="sarsa"), track1_model, n_agents=8, seed=0)
     assert median_final(sarsa) == pytest.approx(12.3, abs=0.05)  # "(and SARSA's at 12.3)"
 
