@@ -30,6 +30,7 @@
 # %%
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -67,7 +68,8 @@ print(full_config)
 # On the left, the algorithm in pseudocode; on the right, the library's code that runs it (its
 # real source, not a copy). First the outer loops: several independent agents, each with its own
 # random stream, trained episode after episode, each greedy policy evaluated exactly every
-# `eval_every` episodes. The chapters average the agents' curves by their median, with the
+# `eval_every` episodes. (`training.train` runs `_train_agent` for every agent, in parallel
+# processes if asked, and collects the results.) The chapters average the agents' curves by their median, with the
 # interquartile range as a band.
 
 # %%
@@ -81,13 +83,14 @@ for agent i = 1 .. n_agents:                 # independent: own
         epsilon_e <- max(eps_min, eps_0 * decay^e)
         lambda_e  <- lambda * (1 - epsilon_e)
                             / (1 - eps_min)  # the ramp
-        run one episode (right: td_lambda_episode)
-        every eval_every episodes:
+        run one episode (below: td_lambda_episode)
+        after episodes 1, 2, 5, 10, 20, 50, ...
+        and every eval_every episodes:
             V <- exact expected steps of
                  greedy(Q), on the model
 curves: median and quartiles of V over agents
 """
-show_beside(OUTER_LOOPS, training.train, training.run_episodes)
+show_beside(OUTER_LOOPS, training._train_agent, training.run_episodes)
 
 # %% [markdown]
 # Then one episode, step by step: the traced TD update of chapter 4, then replay (chapter 5),
@@ -103,7 +106,10 @@ repeat:
     n(s, a) += 1
     if the car finished:
         delta <- r - Q(s, a)
-        Q(s, a) += alpha_n(s, a) * delta
+        e(s, a) <- 1
+        for every traced pair (x, b):
+            Q(x, b) += alpha_n(x, b) * delta * e(x, b)
+        e <- 0
         store and replay, learn and plan
         stop
     g  <- greedy action of s' (random ties)
@@ -113,21 +119,28 @@ repeat:
     e(s, a) <- 1                    # replacing
     for every traced pair (x, b):
         Q(x, b) += alpha_n(x, b) * delta * e(x, b)
-        e(x, b) *= gamma * lambda
-    if a' is not greedy: e <- 0     # Watkins
-    memory: store (s, a, r, s', a')
-    batch_size times:               # replay
+        e(x, b) *= gamma * lambda   # dropped below 1e-4
+    if Q(s', a') < Q(s', g): e <- 0 # Watkins: cut
+    memory: store (s, a, r, s', a', done)
+    batch_size times, once the memory
+    holds a batch:                  # replay
         draw a stored transition
-        one-step update (untraced)
-    dynamics_model: count s' for (s, a)
+        one-step update, untraced (the
+        agent's target; r alone if done)
+    dynamics_model: count the outcome
+        s' of (s, a)   ("last": replace it)
     planning_steps times:           # Dyna
         draw a tried pair (x, b)
-        y <- a simulated outcome of (x, b)
-        Q(x, b) += alpha_n(x, b) *
-            (r + gamma max_c Q(y, c) - Q(x, b))
+        y <- an outcome of (x, b), drawn in
+             proportion to its count
+        target <- -1 if y is the finish,
+                  else -1 + gamma max_c Q(y, c)
+        Q(x, b) += alpha_n(x, b) * (target - Q(x, b))
     s, a <- s', a'
+(at the end of the episode every trace is cleared)
 
-alpha_n(s, a) = max(alpha_min, alpha * n^-omega)
+alpha_n(s, a) = max(alpha_min, alpha * n^-omega),
+n = real visits of (s, a)
 """
 show_beside(EPISODE, td.td_lambda_episode)
 
@@ -149,7 +162,8 @@ show_beside(EPISODE, td.td_lambda_episode)
 seed_config = preset("seed")
 print(seed_config)
 started = time.perf_counter()
-seed_result = training.train(seed_config, model, n_agents=PRESET_AGENTS["seed"], seed=0)
+seed_result = training.train(seed_config, model, n_agents=PRESET_AGENTS["seed"], seed=0,
+                             n_jobs=2)  # 2 processes: the same numbers, sooner
 seed_finals = seed_result.final_expected_steps
 print(f"{seed_result.n_agents} agents x {seed_config.num_episodes} episodes in "
       f"{time.perf_counter() - started:.0f} s: the greedy policies need a median of "
@@ -175,18 +189,19 @@ assert (seed_finals > limit).all() and 60 < np.median(seed_finals) < 80  # "abou
 # saves them to `notebooks/data/`) and are loaded here; the same seed gives the same numbers.
 
 # %%
-DATA = Path("data")
+# The saved runs: notebooks/data, from the notebook's folder (JupyterLab, the book) or the root
+DATA = next(folder for folder in (Path("data"), Path("notebooks/data")) if folder.is_dir())
 ladder = dict(zip(ablation.seed_ladder(), load_results(DATA / "seed_ladder_track1.npz"),
                   strict=True))
 ladder_rows = {}
 for label, result in ladder.items():
-    median_curve = np.median(result.greedy_expected_steps, axis=0)
+    median_curve = np.median(result.greedy_expected_steps, axis=0)  # over agents, per episode
     first = result.eval_episodes[np.argmax(median_curve <= limit)]  # the curve does get there
-    ladder_rows[label] = (median_curve[result.eval_episodes == 200][0], first,
-                          result.median_steps_to_within(), np.median(result.final_expected_steps))
-    print(f"{label:<30} after 200 episodes {ladder_rows[label][0]:5.1f}; median within 10 % "
-          f"from episode {first:,}; per agent, within 10 % after {ladder_rows[label][2] / 1e6:.2f} M "
-          f"real steps; after 10,000 episodes {ladder_rows[label][3]:.2f}")
+    ladder_rows[label] = (first, result.median_steps_to_within(),
+                          np.median(result.final_expected_steps))
+    print(f"{label:<30} median curve within 10 % from episode {first:>5,}; median agent within "
+          f"10 % after {ladder_rows[label][1] / 1e6:.2f} M real steps; after 10,000 episodes "
+          f"{ladder_rows[label][2]:.2f} steps")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), sharey=True)
@@ -194,8 +209,10 @@ plotting.plot_learning_curves(ladder, ax=axes[0], x="episodes")
 axes[0].set_title("per episode")
 plotting.plot_learning_curves(ladder, ax=axes[1])
 axes[1].set_title("per real step")
+handles, labels = axes[0].get_legend_handles_labels()
 for ax in axes:
-    ax.legend(fontsize=7, loc="upper right")
+    ax.get_legend().remove()
+fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.1))
 fig.suptitle("Figure 7.1: the seed's agent trained longer, and the changes that lead to this "
              "book's agent (20 agents each, changes cumulative)")
 fig.tight_layout()
@@ -203,28 +220,55 @@ plt.show()
 
 # %%
 seed_row, last_row = ladder_rows["the seed's agent"], ladder_rows["+ slower epsilon decay"]
-assert seed_row[3] <= limit and 0.15e6 < seed_row[2] < 0.25e6  # "within 10 % after ~0.2 M"
-assert all(row[3] <= limit for row in ladder_rows.values())
-assert ladder_rows["+ counting model"][3] < seed_row[3] - 0.2  # "the counting model: most"
-assert last_row[2] > 1.8 * seed_row[2] and abs(last_row[3] - seed_row[3]) < 0.4  # "twice"
+assert seed_row[2] <= limit and 0.15e6 < seed_row[1] < 0.25e6  # "within 10 % after ~0.2 M"
+assert all(row[2] <= limit for row in ladder_rows.values())
+assert ladder_rows["+ counting model"][2] < seed_row[2] - 0.2  # "the counting model: most"
+assert last_row[1] > 1.8 * seed_row[1] and abs(last_row[2] - seed_row[2]) < 0.4  # "twice"
+assert last_row[0] < seed_row[0]  # "... but in fewer episodes"
 
 # %% [markdown]
+# Each line gives two measures: the first episode at which the *median curve* (over the 20
+# agents) is within 10 %, and the median over the agents of the real steps each one took to
+# get there.
+#
 # What it takes is, first of all, **more episodes**: trained for 10,000 instead of 150, the
 # seed's agent as described gets within 10 % of the optimum, after about 0.2 million real steps
-# per agent, and ends at about 12.9 steps. (It did not diverge, although chapter 4's naive Q(0.9)
-# with a constant λ blew up within 300 episodes. The difference is replay and planning; most
-# likely their many one-step updates per real step keep pulling the values back to consistent
-# one-step targets.)
+# per agent, and ends at about 12.9 steps.
 #
 # The changes towards this book's agent each move the final policy a little: the counting
-# model the most (one frozen outcome per pair is wrong for about one pair in ten here, chapter
-# 6), the per-pair step sizes a little, Watkins's cut and γ = 1 within the agents' spread. The
-# last rung is the surprise: the library's slower epsilon decay **doubles** the real steps to
-# the band, for a final policy no better. With replay and planning to spread every reward, the
-# seed's short exploration phase is enough, and every near-random episode of a long one costs
+# model the most (the last-outcome model plans with one frozen outcome per pair, the noisy one
+# for roughly one pair in eight of those with two outcomes, chapter 6), the per-pair step sizes
+# a little, Watkins's cut and γ = 1 within the agents' spread. The last rung is the surprise:
+# per real step, the library's slower epsilon decay **doubles** the cost of reaching the band,
+# for a final policy no better. (Per episode it gets there sooner - each of its episodes is
+# more exploratory, and longer.) With replay and planning to spread every reward, the seed's
+# short exploration phase is enough, and every near-random episode of a long one costs
 # thousands of real steps. The library's default schedule is a compromise that serves every
 # agent of chapters 3-6, with and without components; a schedule is part of what an agent is,
 # and the ablation below keeps it the same for every variant so that the comparison is fair.
+#
+# Why did the seed's naive Q(0.9), with a constant λ, not diverge as chapter 4's did? Not
+# because of replay and planning: without them it stays finite too. It is the small constant
+# step size: chapter 4's agent started each pair at $\alpha_1 = 1$. Two quick runs (4 agents):
+
+# %%
+bare_seed = replace(preset("seed"), memory_size=0, planning_steps=0, num_episodes=3_000)
+bare_result = training.train(bare_seed, model, n_agents=4, seed=0)
+largest = np.abs(bare_result.q_values).max()
+print(f"seed's agent without replay and planning, 3,000 episodes: largest |Q| {largest:.1f}, "
+      f"median {np.median(bare_result.final_expected_steps):.1f} steps")
+try:
+    training.train(replace(bare_seed, alpha=1.0, alpha_power=0.7, alpha_min=0.02), model,
+                   n_agents=4, seed=0)
+    diverged = False
+except RacetrackError as error:
+    diverged = True
+    print(f"the same with per-pair step sizes (alpha_1 = 1): {error}")
+assert largest < 100 and diverged
+
+# %% [markdown]
+# With α = 0.1 the upward push of naive traces (chapter 4) stays small; with a first step of 1
+# it feeds on itself. The library's agent avoids the question altogether with Watkins's cut.
 #
 # ## The ablation: what each part buys
 #
@@ -271,8 +315,10 @@ axes[0].set_title("per real step")
 plotting.plot_learning_curves({label: runs[label] for label in plot_order}, ax=axes[1],
                               x="seconds")
 axes[1].set_title("per second of learning (one core)")
+handles, labels = axes[0].get_legend_handles_labels()
 for ax in axes:
-    ax.legend(fontsize=7, loc="upper right")
+    ax.get_legend().remove()
+fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.1))
 fig.suptitle("Figure 7.2: the full agent, each component alone, and plain Q-learning")
 fig.tight_layout()
 plt.show()
@@ -291,7 +337,8 @@ for ax, quantity in zip(axes, quantities, strict=True):
         ax.axvline(optimum, color="black", linewidth=1, label="DP optimum")
         ax.axvspan(optimum, limit, color="grey", alpha=0.15, label="within 10 %")
         ax.legend(fontsize=7)
-    ax.set_xlabel(quantity + (" (millions)" if scale > 1 else ""))
+    ax.set_xlabel(quantity + {"real": " (millions)", "seco": " (one core)",
+                              "fina": " (exact)"}[quantity[:4]])
     if quantity.startswith("seconds"):  # from tenths of a second to seconds: a log scale
         ax.set_xscale("log")
         ax.set_xticks([0.1, 0.3, 1, 3, 10], ["0.1", "0.3", "1", "3", "10"])
@@ -340,10 +387,10 @@ assert single["planning"][final_key] == min(row[final_key] for row in median_of.
 #   earlier pairs faster than one visit at a time - so once one does it, the others add less.
 # - **Leave one out.** Removing planning from the full agent costs the most real steps. Removing
 #   traces changes nothing measurable. Removing replay makes it slightly *better* (a few percent
-#   fewer real steps, inside the agents' spread) and three times faster per second: with
+#   fewer real steps, inside the agents' spread) and about six times faster per second: with
 #   planning, which reuses experience with fresh outcomes in their true proportions (chapter 6),
-#   replaying the same transitions has nothing left to add. The best variant here is traces
-#   with planning, not all three.
+#   replaying the same transitions has nothing left to add. The fewest real steps are taken by
+#   traces with planning, not all three (within the spread of the full agent).
 # - **Per second, the extra updates are expensive.** The full agent makes 1 + 32 + 10 = 43 TD
 #   updates per real step, plus the traced ones; on this track a real step is a table lookup,
 #   so it takes over ten times plain Q-learning's seconds to reach the band. The fastest in wall
@@ -351,8 +398,8 @@ assert single["planning"][final_key] == min(row[final_key] for row in median_of.
 #   needs far fewer steps. Replay and planning are the right trade when real experience is
 #   expensive (a robot, a slow simulator), not when it is free.
 # - **At the end**, every variant's median is within 10 %; planning alone ends closest
-#   (12.16 steps), ahead of the full agent (12.27). The final policy is limited mostly by what
-#   the epsilon schedule lets the agents keep exploring (chapter 3), not by how fast they learn.
+#   (12.16 steps), ahead of the full agent (12.27), and traces alone furthest (12.93, as in
+#   chapter 4: long returns through a noisy track are noisy targets).
 #
 # So the seed's claim that the combination "outperforms simpler RL approaches" holds per real
 # step against plain Q-learning - by a factor of about three and a half - but not against the
@@ -426,19 +473,22 @@ display(HTML(animation.to_jshtml(default_mode="once")))
 #
 # ## Explore
 #
-# The explorer has every hyperparameter of the agent, and the track. It retrains 8 agents with
+# The explorer has almost every hyperparameter of the agent (not `alpha_min`, `trace_kind` or
+# `max_episode_steps`), and the track. It retrains 8 agents with
 # your settings and redraws their exact learning curves; the title says how long it took. Its
-# starting point is chosen to answer in about a second (on two cores: the 8 agents train in two
+# starting point is chosen to answer in a second or two (on two cores: the 8 agents train in two
 # processes): a short run of 2,000 episodes that starts with little exploration (epsilon 0.3;
 # the zero table is optimistic, chapter 3, so the agent still tries every action), small replay
 # batches and 2 planning steps - far from the ablation's 100,000 episodes, so expect curves
 # that are still falling. More episodes, larger batches or more planning steps take longer;
-# track 2 is larger and slower.
+# track 2 is larger and slower. The first run also starts the two worker processes (a few
+# seconds). Beware of settings that drive at random for thousands of episodes (epsilon 1 that
+# never decays, with many planning steps): they can keep the kernel busy for minutes.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 track_models = {"track1": model}  # compiled once per track (and its optimum solved once)
-EXPLORER_JOBS = 2  # the 8 agents in 2 processes: the same numbers as 1, about twice as fast
+EXPLORER_JOBS = 2  # the 8 agents in 2 processes: the same numbers as 1, sooner on 2+ cores
 
 
 def explore_agent(track: str = "track1", num_episodes: int = 2_000, target: str = "q_learning",
@@ -511,22 +561,23 @@ widgets.interact(
 # 3. **Budgets.** You may spend one second of computation per agent, or one million real steps.
 #    Which variant of the ablation would you choose in each case?
 # 4. **The seed's 150 episodes.** With the seed's epsilon schedule, epsilon reaches 0.01 at
-#    episode 150. What is epsilon at episode 75, and why does a greedy policy learned in so
+#    episode 149 (the 150th; episodes are numbered from 0). What is epsilon at episode 75, and why does a greedy policy learned in so
 #    few episodes still need so many steps?
 #
 # <details><summary>Solutions</summary>
 #
 # 1. Planning alone needs the fewest real steps of the three single components; replay alone
-#    costs the most seconds (32 replayed updates per real step against 10 planned ones, and
-#    each replayed update is a random memory access). No: the fastest per real step among the
+#    costs the most seconds (32 replayed updates per real step against 10 planned ones). No: the fastest per real step among the
 #    single components is planning, the fastest per second is traces (Watkins's Q(0.9)), ahead of
 #    plain Q-learning (compare the columns of the table and the two panels of Figure 7.2).
 # 2. No: alone, replay cuts the real steps to the band to under 40 % of plain Q-learning's (the
 #    table). In the full agent, planning already does what replay does - reuse past experience -
 #    and does it better (fresh outcomes in the right proportions, chapter 6), so replay has
 #    nothing left to add. A component's value depends on what it is combined with.
-# 3. One second: traces alone (or plain Q-learning), which get within 10 % in a fraction of a
-#    second. One million real steps: every variant with a component gets there well within that
+# 3. One second: traces alone (about 0.2 s at the median) or plain Q-learning (0.3 s; 0.7 s for
+#    its slower quarter); the full agent without replay would also fit at the median (0.8 s),
+#    but not all its agents. (These seconds were measured on the machine that ran the
+#    script; yours will differ, the ratios less.) One million real steps: every variant with a component gets there well within that
 #    budget, the full agent without replay with the most to spare; plain Q-learning does not.
 # 4. $\epsilon_{75} = 0.01^{75/149} \approx 0.098$: by the middle of its run the agent is
 #    already mostly greedy, but it has driven only a few dozen episodes, far too few visits for
@@ -542,7 +593,7 @@ widgets.interact(
 #   summarised by median and quartiles.
 # - The seed's agent as described is far from the optimum after its 150 episodes (about 70
 #   expected steps); trained for 10,000 it gets within 10 % after about 0.2 M real steps, and
-#   the counting model brings it closest. Its fast epsilon decay needs half the real steps of
+#   the counting model improves it most. Its fast epsilon decay needs half the real steps of
 #   the library's default.
 # - Per real step the full agent needs under a third of plain Q-learning's experience, but the
 #   components overlap: planning does most of the work, replay adds nothing on top of it, and
