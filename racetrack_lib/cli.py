@@ -255,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _preset_name(argv: Sequence[str] | None) -> str | None:
     """The value of ``--preset`` if given (read first: the preset sets the other defaults)."""
-    early = argparse.ArgumentParser(add_help=False)
+    early = _Parser(add_help=False)  # its errors are one line too
     early.add_argument("--preset", default=None)
     name = early.parse_known_args(sys.argv[1:] if argv is None else argv)[0].preset
     if name is not None and name not in PRESETS:

@@ -1,5 +1,7 @@
 """The one exception type behind every "bad input" message of the library and the command line."""
 
+from numbers import Real
+
 
 class RacetrackError(ValueError):
     """Bad input (a track, a hyperparameter, a command-line value); the message names it."""
@@ -21,10 +23,9 @@ def check_range(
     """
     left = "(" if low_open else "["
     right = ")" if high_open else "]"
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise RacetrackError(f"{name} = {value!r} is not a number") from None
+    if isinstance(value, bool) or not isinstance(value, Real):  # "0.5" or True is no number
+        raise RacetrackError(f"{name} = {value!r} is not a number")
+    number = float(value)
     too_low = number <= low if low_open else number < low
     too_high = number >= high if high_open else number > high
     if not (number == number) or too_low or too_high:  # number != number only for NaN

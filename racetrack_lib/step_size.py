@@ -32,10 +32,12 @@ def step_size_table(alpha: float, power: float = 0.0, alpha_min: float = 0.0) ->
     ``MAX_TABULATED_VISITS``), and later visits use its last entry."""
     if power == 0.0:
         return np.array([alpha])
-    if alpha_min > 0.0:
-        floor_at = int(np.ceil((alpha / alpha_min) ** (1.0 / power)))
-        length = max(1, min(floor_at, MAX_TABULATED_VISITS))
-    else:
+    # The floor is reached at n = (alpha / alpha_min) ** (1 / power); compare in logarithms,
+    # since that power overflows for a tiny floor or a tiny power.
+    if alpha_min > 0.0 and np.log(alpha) - np.log(alpha_min) < power * np.log(
+            MAX_TABULATED_VISITS):
+        length = max(1, int(np.ceil((alpha / alpha_min) ** (1.0 / power))))
+    else:  # no floor, or one reached only after more visits than the table holds
         length = MAX_TABULATED_VISITS
     visits = np.arange(1, length + 1, dtype=float)
     return np.maximum(alpha_min, alpha * visits**-power)

@@ -73,3 +73,10 @@ def test_trace_decay_ramp():
 def test_bad_schedules_are_named(settings, message):
     with pytest.raises(RacetrackError, match=re.escape(message)):
         AgentConfig(**settings)
+
+
+def test_a_tiny_floor_does_not_overflow():
+    """Found by the property tests: (alpha / alpha_min) ** (1 / power) overflowed."""
+    table = step_size_table(1.0, 0.5, 1e-266)
+    assert len(table) == MAX_TABULATED_VISITS and table[-1] == pytest.approx(100_000**-0.5)
+    assert len(step_size_table(0.5, 0.7, 0.5)) == 1  # the floor from the first visit
