@@ -210,7 +210,8 @@ curves = {}
 for target, name in (("q_learning", "Watkins Q"), ("sarsa", "SARSA")):
     for trace_decay in trace_decays:
         config = AgentConfig(target=target, trace_decay=trace_decay)
-        curves[f"{name}({trace_decay})"] = train(config, model, n_agents=8, seed=0)
+        curves[f"{name}({trace_decay})"] = train(config, model, n_agents=8, seed=0,
+                                                 n_jobs=2)
 
 rows = []
 for label, result in curves.items():
@@ -338,7 +339,7 @@ for label, settings in (
         schedules[label] = curves["SARSA(0.9)"]
         continue
     schedules[label] = train(AgentConfig(trace_decay=0.9, **settings), model, n_agents=8,
-                             seed=0)
+                             seed=0, n_jobs=2)
 schedules["Watkins Q(0.9), ramp"] = curves["Watkins Q(0.9)"]
 for label, result in schedules.items():
     print(f"{label:<28} final median {np.median(result.final_expected_steps):6.2f} steps")
@@ -381,7 +382,7 @@ def explore_traces(trace_decay: float = 0.9, alpha: float = 1.0, target: str = "
                                   trace_schedule=trace_schedule, num_episodes=20_000)
     _, ax = plt.subplots(figsize=(7.5, 4))
     try:
-        result = train(explorer_config, model, n_agents=8, seed=0, eval_every=500)
+        result = train(explorer_config, model, n_agents=8, seed=0, eval_every=500, n_jobs=2)
     except RacetrackError as error:  # e.g. naive Q(lambda) with a constant lambda diverges
         ax.text(0.5, 0.5, str(error), ha="center", va="center", wrap=True,
                 transform=ax.transAxes)

@@ -161,7 +161,8 @@ replay_settings = {
     "memory 100,000, batch 8": {"memory_size": 100_000, "batch_size": 8},
     "memory 10,000, batch 2": {"memory_size": 10_000, "batch_size": 2},
 }
-results = {label: train(AgentConfig(num_episodes=20_000, **settings), model, n_agents=8, seed=0)
+results = {label: train(AgentConfig(num_episodes=20_000, **settings), model, n_agents=8, seed=0,
+                        n_jobs=2)
            for label, settings in replay_settings.items()}
 summary = {}
 for label, result in results.items():
@@ -206,7 +207,7 @@ assert batch_8[1] < batch_2[1] and batch_8[2] > 2 * batch_2[2]
 assert batch_8[0] < batch_2[0] <= 1.10 * optimum  # "... further from the optimum, still within"
 assert summary["memory 10,000, batch 8"][3] > 2 * summary["no replay"][3]  # "several times"
 assert abs(batch_2[0] - 13.17) < 0.005 and 1.4e6 < np.nanmedian(  # quoted below
-    train(AgentConfig(), model, n_agents=8, seed=0, eval_every=1_000).steps_to_within()) < 1.55e6
+    train(AgentConfig(), model, n_agents=8, seed=0, n_jobs=2).steps_to_within()) < 1.55e6
 
 # %% [markdown]
 # (The bands are the interquartile range of the agents; a greedy policy that never finishes is
@@ -244,7 +245,7 @@ def explore_replay(memory_size: int = 10_000, batch_size: int = 8,
                    target: str = "q_learning") -> None:
     settings = {"memory_size": memory_size, "batch_size": min(batch_size, max(memory_size, 1))}
     explorer_config = AgentConfig(target=target, num_episodes=10_000, **settings)
-    result = train(explorer_config, model, n_agents=8, seed=0, eval_every=250)
+    result = train(explorer_config, model, n_agents=8, seed=0, eval_every=250, n_jobs=2)
     _, ax = plt.subplots(figsize=(7.5, 4))
     plotting.plot_learning_curves({f"memory {memory_size}, batch {batch_size}": result}, ax=ax)
     ax.set_title(f"final median {np.median(result.final_expected_steps):.2f} steps, "

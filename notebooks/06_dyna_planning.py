@@ -198,7 +198,8 @@ planning_settings = {
     "planning 50": {"planning_steps": 50},
     "planning 10, last outcome": {"planning_steps": 10, "model_kind": "last"},
 }
-results = {label: train(AgentConfig(num_episodes=20_000, **settings), model, n_agents=4, seed=0)
+results = {label: train(AgentConfig(num_episodes=20_000, **settings), model, n_agents=4, seed=0,
+                        n_jobs=2)
            for label, settings in planning_settings.items()}
 summary = {}
 for label, result in results.items():
@@ -267,7 +268,7 @@ def explore_dyna(planning_steps: int = 10, model_kind: str = "counts",
                  alpha: float = 1.0) -> None:
     explorer_config = AgentConfig(planning_steps=planning_steps, model_kind=model_kind,
                                   alpha=alpha, alpha_min=min(0.02, alpha), num_episodes=10_000)
-    result = train(explorer_config, model, n_agents=4, seed=0, eval_every=250)
+    result = train(explorer_config, model, n_agents=4, seed=0, eval_every=250, n_jobs=2)
     _, ax = plt.subplots(figsize=(7.5, 4))
     plotting.plot_learning_curves({f"planning {planning_steps}, {model_kind}": result}, ax=ax)
     ax.set_title(f"final median {np.median(result.final_expected_steps):.2f} steps, "
