@@ -89,20 +89,24 @@ class TrainingResult:
         """Real environment steps taken by all agents together."""
         return int(np.abs(self.episode_lengths).sum())
 
+    def _first_within(self, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(A,)`` index of each agent's first evaluation within ``fraction`` of the optimum,
+        and ``(A,)`` whether it ever was."""
+        good = self.greedy_expected_steps <= (1 + fraction) * self.optimal_expected_steps
+        return np.argmax(good, axis=1), good.any(axis=1)
+
     def steps_to_within(self, fraction: float = WITHIN) -> np.ndarray:
         """``(A,)`` real steps until the greedy policy was first within ``fraction`` of the
         optimum (``nan`` if never): the sample efficiency of each agent."""
-        good = self.greedy_expected_steps <= (1 + fraction) * self.optimal_expected_steps
-        first = np.argmax(good, axis=1)
+        first, reached = self._first_within(fraction)
         steps = self.eval_env_steps[np.arange(self.n_agents), first].astype(float)
-        return np.where(good.any(axis=1), steps, np.nan)
+        return np.where(reached, steps, np.nan)
 
     def seconds_to_within(self, fraction: float = WITHIN) -> np.ndarray:
         """``(A,)`` seconds of learning (one core, evaluations excluded) until the greedy policy
         was first within ``fraction`` of the optimum (``nan`` if never)."""
-        good = self.greedy_expected_steps <= (1 + fraction) * self.optimal_expected_steps
-        seconds = self.eval_seconds[np.arange(self.n_agents), np.argmax(good, axis=1)]
-        return np.where(good.any(axis=1), seconds, np.nan)
+        first, reached = self._first_within(fraction)
+        return np.where(reached, self.eval_seconds[np.arange(self.n_agents), first], np.nan)
 
     def median_steps_to_within(self, fraction: float = WITHIN) -> float:
         """The median over agents of :meth:`steps_to_within`, an agent that never got there
