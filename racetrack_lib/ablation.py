@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .config import AgentConfig
+from .config import AgentConfig, preset
 from .training import TrainingResult
 
 COMPONENTS = {
@@ -67,8 +67,6 @@ def summary(result: TrainingResult) -> dict[str, tuple[float, float, float]]:
 def seed_ladder(num_episodes: int = 10_000) -> dict[str, AgentConfig]:
     """The seed's agent (``config.preset("seed")``) trained for ``num_episodes`` episodes, then
     the changes that take it to the library's defaults, one more at each rung (cumulative)."""
-    from .config import preset  # the presets live with the config
-
     seed = replace(preset("seed"), num_episodes=num_episodes)
     rungs = {
         "the seed's agent": {},
