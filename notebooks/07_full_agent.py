@@ -69,8 +69,8 @@ print(full_config)
 # real source, not a copy). First the outer loops: several independent agents, each with its own
 # random stream, trained episode after episode, each greedy policy evaluated exactly every
 # `eval_every` episodes. (`training.train` runs `_train_agent` for every agent, in parallel
-# processes if asked, and collects the results.) The chapters average the agents' curves by their median, with the
-# interquartile range as a band.
+# processes if asked, and collects the results.) The chapters average the agents' curves by
+# their median, with the interquartile range as a band.
 
 # %%
 OUTER_LOOPS = """\
@@ -478,7 +478,8 @@ display(HTML(animation.to_jshtml(default_mode="once")))
 # your settings and redraws their exact learning curves; the title says how long it took. Its
 # starting point is chosen to answer in a second or two (on two cores: the 8 agents train in two
 # processes): a short run of 2,000 episodes that starts with little exploration (epsilon 0.3;
-# the zero table is optimistic, chapter 3, so the agent still tries every action), small replay
+# the table starts at 0, above every true value - all are negative - so an untried action looks
+# best and the greedy choice itself tries it), small replay
 # batches and 2 planning steps - far from the ablation's 100,000 episodes, so expect curves
 # that are still falling. More episodes, larger batches or more planning steps take longer;
 # track 2 is larger and slower. The first run also starts the two worker processes (a few
