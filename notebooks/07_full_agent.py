@@ -74,21 +74,22 @@ print(full_config)
 
 # %%
 OUTER_LOOPS = """\
-for agent i = 1 .. n_agents:                 # independent: own
-    rng_i <- stream i of SeedSequence(seed)  # table, own stream
-    Q <- 0;  n <- 0                          # values, visit counts
-    memory <- empty ring buffer (memory_size)
-    dynamics_model <- empty
-    for episode e = 0 .. num_episodes - 1:
-        epsilon_e <- max(eps_min, eps_0 * decay^e)
-        lambda_e  <- lambda * (1 - epsilon_e)
-                            / (1 - eps_min)  # the ramp
-        run one episode (below: td_lambda_episode)
-        after episodes 1, 2, 5, 10, 20, 50, ...
-        and every eval_every episodes:
-            V <- exact expected steps of
-                 greedy(Q), on the model
-curves: median and quartiles of V over agents
+for agent i = 1 .. n_agents:
+  # independent: own table, own stream
+  rng_i <- stream i of SeedSequence(seed)
+  Q <- 0;  n <- 0    # values, visit counts
+  memory <- empty ring buffer
+  dynamics_model <- empty
+  for episode e = 0 .. num_episodes - 1:
+    eps_e <- max(eps_min, eps_0 * decay^e)
+    lam_e <- lambda * (1 - eps_e)
+                    / (1 - eps_min)  # ramp
+    run one episode (td_lambda_episode)
+    after episodes 1, 2, 5, 10, 20, 50, ...
+    and every eval_every episodes:
+      V <- exact expected steps of
+           greedy(Q), on the model
+curves: median, quartiles of V over agents
 """
 show_beside(OUTER_LOOPS, training._train_agent, training.run_episodes)
 
@@ -102,44 +103,48 @@ EPISODE = """\
 s <- random start cell, velocity 0
 a <- epsilon-greedy(Q, s)
 repeat:
-    take a; observe r = -1 and s'
-    n(s, a) += 1
-    if the car finished:
-        delta <- r - Q(s, a)
-        e(s, a) <- 1
-        for every traced pair (x, b):
-            Q(x, b) += alpha_n(x, b) * delta * e(x, b)
-        e <- 0
-        store and replay, learn and plan
-        stop
-    g  <- greedy action of s' (random ties)
-    a' <- g, or a random action with
-          probability epsilon
-    delta <- r + gamma Q(s', g) - Q(s, a)
-    e(s, a) <- 1                    # replacing
+  take a; observe r = -1 and s'
+  n(s, a) += 1
+  if the car finished:
+    delta <- r - Q(s, a)
+    e(s, a) <- 1
     for every traced pair (x, b):
-        Q(x, b) += alpha_n(x, b) * delta * e(x, b)
-        e(x, b) *= gamma * lambda   # dropped below 1e-4
-    if Q(s', a') < Q(s', g): e <- 0 # Watkins: cut
-    memory: store (s, a, r, s', a', done)
-    batch_size times, once the memory
-    holds a batch:                  # replay
-        draw a stored transition
-        one-step update, untraced (the
-        agent's target; r alone if done)
-    dynamics_model: count the outcome
-        s' of (s, a)   ("last": replace it)
-    planning_steps times:           # Dyna
-        draw a tried pair (x, b)
-        y <- an outcome of (x, b), drawn in
-             proportion to its count
-        target <- -1 if y is the finish,
-                  else -1 + gamma max_c Q(y, c)
-        Q(x, b) += alpha_n(x, b) * (target - Q(x, b))
-    s, a <- s', a'
-(at the end of the episode every trace is cleared)
+      Q(x, b) += alpha_n(x, b) delta e(x, b)
+    e <- 0
+    store and replay, learn and plan
+    stop
+  g  <- greedy action of s' (random ties)
+  a' <- g, or with probability epsilon
+        a random action
+  delta <- r + gamma Q(s', g) - Q(s, a)
+  e(s, a) <- 1              # replacing
+  for every traced pair (x, b):
+    Q(x, b) += alpha_n(x, b) delta e(x, b)
+    e(x, b) *= gamma lambda
+    (dropped below 1e-4)
+  if Q(s', a') < Q(s', g):  # Watkins:
+    e <- 0                  # cut
+  memory: store (s, a, r, s', a', done)
+  once it holds batch_size transitions,
+  batch_size times:         # replay
+    draw a stored transition;
+    one-step update, untraced (the
+    agent's target; r alone if done)
+  dynamics_model: count the outcome s'
+    of (s, a)  ("last": replace it)
+  planning_steps times:     # Dyna
+    draw a tried pair (x, b)
+    y <- an outcome of (x, b), drawn in
+         proportion to its count
+    target <- -1 if y is the finish,
+         else -1 + gamma max_c Q(y, c)
+    Q(x, b) += alpha_n(x, b)
+               (target - Q(x, b))
+  s, a <- s', a'
+(at the episode's end every trace is cleared)
 
-alpha_n(s, a) = max(alpha_min, alpha * n^-omega),
+alpha_n(s, a) = max(alpha_min,
+                    alpha n^-omega),
 n = real visits of (s, a)
 """
 show_beside(EPISODE, td.td_lambda_episode)
