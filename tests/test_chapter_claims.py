@@ -4,6 +4,10 @@
 cell.)
 """
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -148,3 +152,41 @@ def test_chapter5_exercise4_replay_with_traces(track1_model):
                                                            pytest.approx(12.56, abs=0.005))
     assert np.nanmedian(traced.steps_to_within()) / 1e6 == pytest.approx(0.47, abs=0.01)
     assert np.nanmedian(plain.steps_to_within()) / 1e6 == pytest.approx(0.52, abs=0.01)
+
+
+ARGMAX_RUN = """
+import sys
+import numpy as np
+from numba import njit
+import racetrack_lib.policy as policy
+import racetrack_lib.td as td
+if sys.argv[1] == "argmax":
+    @njit
+    def first_maximum(q_values, state, rng, tolerance=0.0):
+        return np.argmax(q_values[state])
+    # numba reads these globals when it compiles (into this run's empty cache), not before
+    policy.greedy_action = first_maximum
+    td.greedy_action = first_maximum
+from racetrack_lib.config import AgentConfig
+from racetrack_lib.training import train
+result = train(AgentConfig(num_episodes=2000), "track1", 8, 0, eval_every=100)
+at = {int(e): k for k, e in enumerate(result.eval_episodes)}
+print(*(np.median(result.greedy_expected_steps[:, at[e]]) for e in (300, 2000)))
+"""
+
+
+def test_chapter3_exercise3_argmax_bias(tmp_path):
+    """The agent with np.argmax for its greedy choice (chapter 3, exercise 3): greedy_action
+    replaced before anything is compiled, in a fresh process with its own numba cache."""
+    runs = {variant: subprocess.Popen(  # both at once: each compiles everything afresh
+        [sys.executable, "-c", ARGMAX_RUN, variant], stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / variant)})
+        for variant in ("argmax", "random")}
+    medians = {}
+    for variant, run in runs.items():
+        output, _ = run.communicate(timeout=300)
+        assert run.returncode == 0, variant
+        medians[variant] = [float(word) for word in output.split()]
+    (argmax_300, argmax_2000), (random_300, random_2000) = medians["argmax"], medians["random"]
+    assert argmax_300 == pytest.approx(67, abs=1) and random_300 == pytest.approx(48, abs=1)
+    assert argmax_2000 == pytest.approx(27, abs=0.5) and random_2000 == pytest.approx(27, abs=0.5)
