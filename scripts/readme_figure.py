@@ -1,4 +1,6 @@
-"""Regenerate book/_static/optimal_track1.png, the figure of the README and the book's landing page."""
+"""Regenerate the landing page's figures (and the README's): book/_static/optimal_track1.png, the
+optimal driver, and book/_static/learned_track1.png, the best driver chapter 7's full agent learned
+(its greedy policy, saved by scripts/ablation.py). Run from the repository's root."""
 
 import matplotlib
 
@@ -11,9 +13,15 @@ from racetrack_lib import plotting
 
 model = rl.TabularModel.build("track1", noise=0.1)
 solution = rl.value_iteration(model)
-policy = rl.greedy_actions(solution.q_values, np.random.default_rng(5), tolerance=1e-9)
-episode = rl.run_episode(model, policy, np.random.default_rng(7))
-fig, ax = plt.subplots(figsize=(3.6, 5.4))
-plotting.plot_episode(model, episode, ax=ax, title="track 1, optimal driver")
-fig.tight_layout()
-fig.savefig("book/_static/optimal_track1.png", dpi=80)
+optimal = rl.greedy_actions(solution.q_values, np.random.default_rng(5), tolerance=1e-9)
+learned = np.load("notebooks/data/full_agent_best_policy_track1.npy").astype(np.int64)
+for policy, title, name in ((optimal, "track 1, optimal driver", "optimal"),
+                            (learned, "track 1, learned driver", "learned")):
+    steps = rl.expected_steps_from_start(model, rl.policy_evaluation(model, policy))
+    episode = rl.run_episode(model, policy, np.random.default_rng(7))
+    fig, ax = plt.subplots(figsize=(3.6, 5.4))
+    plotting.plot_episode(model, episode, ax=ax, title=f"{title}\n({steps:.2f} expected steps)")
+    fig.tight_layout()
+    fig.savefig(f"book/_static/{name}_track1.png", dpi=80)
+    plt.close(fig)
+    print(f"{name}: {steps:.3f} expected steps; this drive {episode.n_steps} steps")
