@@ -372,6 +372,7 @@ without = {component: median_of[f"full without {component}"] for component in ab
 single = {component: median_of[f"{component} only"] for component in ablation.COMPONENTS}
 assert min(single, key=lambda c: single[c][steps_key]) == "planning"  # "planning alone: fewest"
 assert without["replay"][steps_key] < full[steps_key]  # "without replay: even a few fewer"
+assert 4 < full[seconds_key] / without["replay"][seconds_key] < 8  # "about six times faster"
 assert abs(without["traces"][steps_key] / full[steps_key] - 1) < 0.05  # "traces add nothing"
 assert without["planning"][steps_key] > 1.2 * full[steps_key]  # "removing planning costs most"
 fastest = min(median_of, key=lambda label: median_of[label][seconds_key])

@@ -103,3 +103,12 @@ def test_saved_seed_ladder_agent_0_is_reproduced(track1_model):
     first = saved[0]
     again = train(first.config, track1_model, n_agents=1, seed=0, eval_every=100)
     np.testing.assert_array_equal(again.greedy_expected_steps[0], first.greedy_expected_steps[0])
+
+
+def test_landing_page_quotes_the_saved_best_driver(saved_ablation):
+    """book/index.md states the optimum and the best learned driver's expected steps."""
+    landing = (Path(__file__).parent.parent / "book" / "index.md").read_text()
+    best = saved_ablation["full agent"].final_expected_steps.min()
+    optimum = saved_ablation["full agent"].optimal_expected_steps
+    assert f"{best:.2f} expected steps" in landing and f"({optimum:.2f} expected" in landing
+    assert f"{round(100 * (best / optimum - 1))} % above the optimum" in landing
