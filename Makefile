@@ -30,6 +30,7 @@ test: $(VENV)/.installed-test
 
 ## make book: build the chapters, executed, into HTML (book/_build/html/index.html)
 book: $(VENV)/.installed-book
+	$(BIN)/python scripts/fetch_web_assets.py
 	rm -rf book/_build/html book/_build/doctrees
 	$(BIN)/sphinx-build -b html --keep-going book book/_build/html
 	@echo "The book is at book/_build/html/index.html"

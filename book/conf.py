@@ -1,5 +1,7 @@
 """Sphinx configuration of the Racetrack RL book: MyST-NB executes every chapter at build time."""
 
+from pathlib import Path
+
 project = "Racetrack RL"
 author = "the Racetrack RL authors"
 copyright = "2026, the Racetrack RL authors"
@@ -26,3 +28,17 @@ html_theme_options = {
     "show_toc_level": 2,
     "home_page_in_toc": True,
 }
+
+# The book must work offline: MathJax and the widgets' HTML manager are served from the book
+# itself, not from CDNs. `scripts/fetch_web_assets.py` (run by `make book` and `make test`) puts
+# pinned, integrity-checked copies from the npm registry in book/_vendor; Sphinx copies them into
+# _static. Paths below are relative to _static.
+VENDOR = Path(__file__).parent / "_vendor"
+if not (VENDOR / "mathjax" / "tex-chtml.js").exists() or not (VENDOR / "widgets" / "embed.js").exists():
+    raise RuntimeError(f"{VENDOR} is missing MathJax or the widget manager: run "
+                       "`python scripts/fetch_web_assets.py` (make book does it for you)")
+html_static_path = ["_static", "_vendor"]
+mathjax_path = "mathjax/tex-chtml.js"
+mathjax_config_path = "mathjax_config.js"  # lets the widget labels be typeset by MathJax 3
+# embed.js renders the widget state saved in each executed chapter (no require.js needed)
+nb_ipywidgets_js = {"widgets/embed.js": {}}
