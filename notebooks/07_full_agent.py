@@ -471,7 +471,7 @@ print(f"this drive: {drive.n_steps} steps, {drive.n_crashes} crashes")
 # %%
 # NBVAL_IGNORE_OUTPUT
 animation = plotting.animate_episode(model, drive, title="Figure 7.4: the best full agent drives")
-display(HTML(animation.to_jshtml(default_mode="once")))
+display(HTML(plotting.animation_html(animation)))
 
 # %% [markdown]
 # (Press play. The animation is a set of still frames embedded in the page, so it plays in

@@ -6,6 +6,8 @@ forms of colour blindness.
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
@@ -66,8 +68,8 @@ def plot_episode(model: TabularModel, episode: Episode, ax: Axes | None = None,
 def animate_episode(model: TabularModel, episode: Episode, title: str = "",
                     interval_ms: int = 400) -> FuncAnimation:
     """An animation of the episode: frame ``t`` shows the car after ``t`` steps, the moves so far
-    drawn behind it. In a notebook, ``IPython.display.HTML(animation.to_jshtml())`` plays it,
-    in JupyterLab and in the static book alike (the frames are embedded in the page)."""
+    drawn behind it. In a notebook, ``IPython.display.HTML(animation_html(animation))`` plays
+    it, in JupyterLab and in the static book alike (the frames are embedded in the page)."""
     ax = plot_track(model.track, title=title, legend=False)
     fig = ax.figure
     colour = np.array(CAR_COLOUR) / 255
@@ -99,6 +101,18 @@ def animate_episode(model: TabularModel, episode: Episode, title: str = "",
     animation = FuncAnimation(fig, draw, frames=len(cells), interval=interval_ms, blit=True)
     plt.close(fig)  # the animation shows the figure; do not also show it as a still
     return animation
+
+
+def animation_html(animation: FuncAnimation, default_mode: str = "once") -> str:
+    """The animation as a self-contained HTML player (matplotlib's ``to_jshtml``), without the
+    link to Font Awesome 4 on a CDN that matplotlib's player puts in for its button icons.
+
+    JupyterLab and the book's theme both provide Font Awesome already, so the icons still show;
+    the link only made a reader offline wait on a server the page cannot reach.
+    """
+    player = animation.to_jshtml(default_mode=default_mode)
+    return re.sub(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">\s*', "",
+                  player)
 
 
 def plot_traces(model: TabularModel, traces: np.ndarray, episode: Episode,

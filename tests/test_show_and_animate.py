@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import numpy as np
 
 from racetrack_lib import TabularModel, greedy_actions, run_episode, value_iteration
-from racetrack_lib.plotting import animate_episode
+from racetrack_lib.plotting import animate_episode, animation_html
 from racetrack_lib.show import show_beside
 from racetrack_lib.step_size import step_size_table
 
@@ -35,6 +35,15 @@ def test_animation_has_a_frame_per_step_and_restarts_after_a_crash(track1_model)
     assert caption.get_text() == f"step {crash + 1} of {episode.n_steps}: crash"
     *_, last_caption = animation._func(episode.n_steps)
     assert last_caption.get_text().endswith(": finish")
+
+
+def test_animation_html_plays_offline(track1_model):
+    """The player embeds every frame and links nothing outside the page."""
+    episode = crashing_drive(track1_model)
+    player = animation_html(animate_episode(track1_model, episode))
+    assert "font-awesome" not in player and "https://" not in player
+    assert player.count("data:image/png;base64") == episode.n_steps + 1
+    assert 'class="anim-buttons"' in player and "fa-play" in player
 
 
 def test_show_beside_has_both_columns_escaped():

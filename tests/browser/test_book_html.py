@@ -1,0 +1,135 @@
+"""The built HTML book, opened in Chromium from a local server, shows what a reader should see.
+
+For every page: every image loads, no request fails (the book must work offline: MathJax and the
+widget manager are served from the book itself), no script throws, no error output and no
+"Traceback" in the visible text. For every chapter: at least as many figures as its executed
+notebook has image outputs, maths typeset by MathJax, and - where the chapter has an explorer -
+its widget controls rendered from the saved widget state, with the explorer's figure inside.
+
+Which book: ``RACETRACK_BOOK_HTML=book/_build/html`` tests the book `make book` built (every
+chapter executed afresh). Without it, the test builds the book from the committed notebooks
+without executing them (about 10 s instead of 4 minutes); nbval, in the same `make test`, checks
+that those committed outputs are what executing the chapters gives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .support import ROOT, serve_directory
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOKS = ROOT / "notebooks"
+CHAPTERS = sorted(path.stem for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+OTHER_PAGES = ["index", "notation", "glossary", "references", "status"]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def notebook_outputs(chapter: str) -> tuple[int, int]:
+    """(image outputs, widget views) of a chapter's executed notebook."""
+    notebook = json.loads((NOTEBOOKS / f"{chapter}.ipynb").read_text())
+    outputs = [output for cell in notebook["cells"] for output in cell.get("outputs", [])]
+    images = sum("image/png" in output.get("data", {}) for output in outputs)
+    widgets = sum(WIDGET_VIEW in output.get("data", {}) for output in outputs)
+    return images, widgets
+
+
+@pytest.fixture(scope="module")
+def book_url(tmp_path_factory):
+    chosen = os.environ.get("RACETRACK_BOOK_HTML")
+    if chosen:
+        html = Path(chosen).resolve()
+        assert (html / "index.html").exists(), f"RACETRACK_BOOK_HTML={chosen} has no index.html"
+    else:
+        html = tmp_path_factory.mktemp("book") / "html"
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_web_assets.py")], check=True)
+        build = subprocess.run(
+            [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
+             "-D", "nb_execution_mode=off", str(ROOT / "book"), str(html)],
+            capture_output=True, text=True)
+        assert build.returncode == 0, f"the book did not build:\n{build.stderr}"
+    yield from serve_directory(html)
+
+
+class PageProblems:
+    """Collects what went wrong while a page loaded: failed requests and uncaught script errors."""
+
+    def __init__(self, page):
+        self.failed_requests: list[str] = []
+        self.script_errors: list[str] = []
+        page.on("requestfailed", lambda request: self.failed_requests.append(request.url))
+        page.on("response", self._check_response)
+        page.on("pageerror", lambda error: self.script_errors.append(str(error)))
+
+    def _check_response(self, response) -> None:
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            self.failed_requests.append(f"{response.status} {response.url}")
+
+
+def open_page(page, url: str) -> PageProblems:
+    problems = PageProblems(page)
+    page.goto(url, wait_until="networkidle")
+    return problems
+
+
+def broken_images(page) -> list[str]:
+    """Sources of the images on the page that did not load (wait for each to finish first)."""
+    return page.evaluate("""async () => {
+        const images = Array.from(document.images);
+        await Promise.all(images.map(image => image.complete ? null :
+            new Promise(done => { image.onload = done; image.onerror = done; })));
+        return images.filter(image => image.naturalWidth === 0)
+                     .map(image => image.getAttribute('src').slice(0, 80));
+    }""")
+
+
+def assert_clean(page, problems: PageProblems) -> None:
+    assert broken_images(page) == []
+    assert problems.failed_requests == []
+    assert problems.script_errors == []
+    assert page.locator(".cell_output .traceback, .cell_output .stderr").count() == 0
+    assert "Traceback" not in page.inner_text("body")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_page(page, book_url, chapter):
+    problems = open_page(page, f"{book_url}/notebooks/{chapter}.html")
+    image_outputs, widget_views = notebook_outputs(chapter)
+    # the static figures: MyST-NB writes each image output as an <img> in the cell's output
+    figures = page.locator(".cell_output img:not(.widget-output img)")
+    assert figures.count() >= image_outputs > 0
+    page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0")
+    if widget_views:
+        # the saved widget state rendered by the HTML manager: controls and the explorer's figure
+        page.wait_for_selector(".widget-interact .widget-output img", state="attached")
+        assert page.locator(".widget-interact").count() == widget_views
+        controls = page.locator(".widget-interact .widget-slider, .widget-interact .widget-dropdown")
+        assert controls.count() >= 2
+        assert controls.first.is_visible()
+    assert_clean(page, problems)
+
+
+@pytest.mark.parametrize("name", OTHER_PAGES)
+def test_other_page(page, book_url, name):
+    problems = open_page(page, f"{book_url}/{name}.html")
+    assert_clean(page, problems)
+    if name == "index":
+        assert page.locator("img[src*='optimal_track1'], img[src*='learned_track1']").count() == 2
+        chapter_links = page.locator(".toctree-wrapper a[href^='notebooks/']")
+        assert chapter_links.count() == len(CHAPTERS)
+
+
+def test_search_finds_a_chapter(page, book_url):
+    """Sphinx's search, offline: a word from chapter 4 finds chapter 4."""
+    problems = open_page(page, f"{book_url}/search.html?q=eligibility")
+    page.wait_for_selector("#search-results li a")
+    results = page.locator("#search-results li a").all_inner_texts()
+    assert any("Eligibility traces" in text for text in results), results
+    assert problems.script_errors == []

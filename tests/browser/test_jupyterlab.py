@@ -1,0 +1,158 @@
+"""Chapter 3 in a real JupyterLab, as a reader uses it: open it, run all cells, move a slider.
+
+The test starts its own JupyterLab server on 127.0.0.1 (a free port, a random token, settings and
+workspaces in a temporary folder) on a copy of chapter 3 with its outputs cleared, so every
+output it sees was made by this run. It then drives Chromium: Run > Run All Cells, waits until
+every cell has run, checks there is no error output, drags the explorer's alpha slider and waits
+for the explorer to retrain and redraw its learning-curve figure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import nbformat
+import pytest
+
+from .support import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHAPTER = "03_td_learning.ipynb"
+RUN_ALL_TIMEOUT_S = 240  # chapter 3 executes in about 25 s; CI machines are slower
+RETRAIN_TIMEOUT_MS = 120_000
+STDERR = "application/vnd.jupyter.stderr"  # how JupyterLab marks error and stderr outputs
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_serving(url: str, server: subprocess.Popen, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited with status {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"JupyterLab did not answer {url} within {timeout_s} s")
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """A JupyterLab server on a cleared copy of chapter 3; yields (base URL, token)."""
+    folder = tmp_path_factory.mktemp("lab")
+    notebook = nbformat.read(ROOT / "notebooks" / CHAPTER, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    notebook.metadata.pop("widgets", None)
+    nbformat.write(notebook, folder / CHAPTER)
+    # every cell in the page (no virtual scrolling), so the test can see them all
+    settings = folder / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    port, token = free_port(), secrets.token_hex(16)
+    environment = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(folder / "settings"),
+                       JUPYTERLAB_WORKSPACES_DIR=str(folder / "workspaces"),
+                       JUPYTER_RUNTIME_DIR=str(folder / "runtime"))
+    log = (folder / "jupyterlab.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", "--allow-root",
+         f"--ServerApp.root_dir={folder}", "--LabApp.news_url=None",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=environment, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            wait_until_serving(f"{base_url}/api/status?token={token}", server)
+        except (RuntimeError, TimeoutError) as problem:
+            log.flush()
+            raise AssertionError(f"{problem}; its log ends:\n"
+                                 f"{(folder / 'jupyterlab.log').read_text()[-2000:]}") from None
+        yield base_url, token
+    finally:
+        server.terminate()  # the server shuts its kernels down on SIGTERM
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def run_all_cells(page) -> None:
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+
+
+def wait_until_every_cell_ran(page, notebook) -> None:
+    """Every code cell's prompt shows an execution count ([12]:), none is waiting ([*]:) or
+    unrun ([ ]:); fails at once, with the error, if a cell writes to stderr (a traceback)."""
+    deadline = time.monotonic() + RUN_ALL_TIMEOUT_S
+    while True:
+        errors = notebook.locator(f"[data-mime-type='{STDERR}']").all_inner_texts()
+        assert errors == [], f"a cell failed:\n{errors[0][-3000:]}"
+        prompts = notebook.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        if prompts and all(re.search(r"\[\d+\]", prompt) for prompt in prompts):
+            return
+        assert time.monotonic() < deadline, f"not every cell ran: prompts {prompts}"
+        page.wait_for_timeout(1000)
+
+
+def drag_slider(page, slider, fraction: float) -> None:
+    """Drag the slider's handle by `fraction` of the slider's width (negative: to the left)."""
+    handle = slider.locator(".noUi-handle")
+    track = slider.locator(".noUi-target").bounding_box()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + fraction * track["width"], y, steps=10)
+    page.mouse.up()
+
+
+def test_chapter_3_runs_and_its_alpha_slider_retrains(page, jupyterlab):
+    base_url, token = jupyterlab
+    page.goto(f"{base_url}/lab/tree/{CHAPTER}?token={token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']",
+                           timeout=90_000)
+    notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
+    run_all_cells(page)
+    wait_until_every_cell_ran(page, notebook)
+
+    assert "Traceback" not in notebook.inner_text()
+    assert notebook.locator(".jp-OutputArea-output img").count() >= 5  # the chapter's figures
+
+    explorer = notebook.locator(".widget-interact")
+    figure = explorer.locator(".jp-OutputArea-output img")
+    figure.wait_for(timeout=RETRAIN_TIMEOUT_MS)
+    figure_before = figure.get_attribute("src")
+    alpha = explorer.locator(".widget-slider").filter(
+        has=page.locator(".widget-label", has_text=re.compile(r"^alpha$")))
+    assert alpha.locator(".widget-readout").inner_text() == "1.00"
+
+    alpha.scroll_into_view_if_needed()
+    drag_slider(page, alpha, -0.6)
+
+    assert alpha.locator(".widget-readout").inner_text() != "1.00"
+    # the explorer retrains and redraws: its figure (a new PNG) replaces the old one
+    page.wait_for_function(
+        """before => {
+            const figure = document.querySelector('.widget-interact .jp-OutputArea-output img');
+            return figure !== null && figure.getAttribute('src') !== before;
+        }""", arg=figure_before, timeout=RETRAIN_TIMEOUT_MS, polling=500)
