@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_NOTEBOOKS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: test book notebooks benchmark lab clean
+.PHONY: test book check-book notebooks benchmark lab clean
 
 # Reinstall only when the dependency list changes (the package itself is installed editable).
 $(BIN)/python:
@@ -23,10 +23,18 @@ $(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[lab,test]'
 	touch $@
 
-## make test: lint, the library's tests, and every chapter re-executed and compared by nbval
+## make test: lint, the library's tests, every chapter re-executed and compared by nbval, and the
+## browser tests (tests/browser: the HTML book and chapter 3 in JupyterLab, in Debian's Chromium,
+## which ensure_chromium.py installs when it is missing)
 test: $(VENV)/.installed-test
+	$(BIN)/python scripts/ensure_chromium.py
+	$(BIN)/python scripts/fetch_web_assets.py
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_NOTEBOOKS) tests notebooks
+
+## make check-book: build the book (every chapter executed) and run the browser tests on it
+check-book: $(VENV)/.installed-test book
+	RACETRACK_BOOK_HTML=book/_build/html $(BIN)/python -m pytest tests/browser/test_book_html.py
 
 ## make book: build the chapters, executed, into HTML (book/_build/html/index.html)
 book: $(VENV)/.installed-book
