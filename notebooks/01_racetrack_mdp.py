@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 1. The racetrack MDP
+# # The racetrack MDP
 #
 # **What you will learn**
 # - the racetrack of Sutton & Barto's Exercise 5.12, with every rule stated exactly;
@@ -47,7 +47,7 @@ from racetrack_lib.show import show_source
 tracks = {name: rl.load_track(name) for name in ("track1", "track2")}
 print(tracks["track1"].to_text())
 
-# %%
+# %% mystnb={"figure": {"name": "fig-1-1", "caption": "Track 1 and track 2 as the library reads them from their text files: the start line is at the bottom, the finish line on the right edge."}}
 fig, axes = plt.subplots(1, 2, figsize=(11, 6), gridspec_kw={"width_ratios": [17, 32]})
 for ax, track in zip(axes, tracks.values()):
     plotting.plot_track(track, ax=ax, legend=ax is axes[1])
@@ -106,7 +106,7 @@ except rl.TrackError as error:
 # Rule 3 is the subtle one. Here are the cells three moves touch, numbered by group, with the
 # time $t$ of first touch; the black square is the car's cell.
 
-# %%
+# %% mystnb={"figure": {"name": "fig-1-2", "caption": "Every cell a move passes through (rule 3), grouped by the instant the move first touches it; cells touched at the same instant form one group."}}
 fig, axes = plt.subplots(1, 3, figsize=(11, 4))
 for ax, velocity in zip(axes, [(1, 1), (1, 2), (3, 2)]):
     plotting.plot_path_cells(*velocity, ax=ax)
@@ -274,7 +274,7 @@ assert best_drive > -solution.values[worst] + 0.5
 # %% [markdown]
 # So from column 8 the optimal driver crashes on purpose and re-rolls its start cell:
 
-# %%
+# %% mystnb={"figure": {"name": "fig-1-3", "caption": "From the start cell in column 8 the optimal driver, without noise, steers into a wall on purpose: a crash puts the car back on a random start cell, which on average is quicker than driving on from here."}}
 policy = rl.greedy_actions(solution.q_values, np.random.default_rng(0), tolerance=1e-9)
 episode = rl.run_episode(noiseless, policy, np.random.default_rng(1), start_state=worst)
 print("first events from column 8:", episode.events[:3])
@@ -326,4 +326,4 @@ plt.show()
 # - A random driver needs about 2,500 steps; the exact value of any policy comes from one linear
 #   solve; and because a crash re-rolls the start cell, crashing can be the best move.
 #
-# **Next**: chapter 2 computes the optimal policy exactly - the ground truth for the whole book.
+# **Next**: [chapter 2](02_dynamic_programming.ipynb) computes the optimal policy exactly - the ground truth for the whole book.

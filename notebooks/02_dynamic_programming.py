@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 2. Dynamic programming: the ground truth
+# # Dynamic programming: the ground truth
 #
 # **What you will learn**
 # - the Bellman optimality equation of the racetrack, with its two special successors (finish
@@ -87,7 +87,7 @@ for name, solution in solutions.items():
     print(f"{name}: {models[name].n_states} states, converged in {solution.sweeps} sweeps, "
           f"optimal expected steps from the start line {steps:.3f}")
 
-# %%
+# %% mystnb={"figure": {"name": "fig-2-1", "caption": "The largest change of any value in each sweep of value iteration: exactly 1 while the news of the finish is still spreading back, then falling geometrically."}}
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, solution in solutions.items():
     plotting.plot_convergence(solution.max_changes, ax=ax, label=name)
@@ -115,7 +115,7 @@ for name, solution in solutions.items():
 # The number this whole book is measured against: the optimal expected number of steps from
 # each start cell, and their mean (an episode's start cell is drawn uniformly).
 
-# %%
+# %% mystnb={"figure": {"name": "fig-2-2", "caption": "The optimal expected steps from each start cell, with noise 0.1: 12.10 on average over track 1's start line, 8.95 over track 2's."}}
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.2), gridspec_kw={"width_ratios": [6, 23]})
 for ax, (name, model) in zip(axes, models.items()):
     per_start = -solutions[name].values[model.start_states]
@@ -154,7 +154,7 @@ assert 12.0 < optimum_track1 < 12.2 and 8.9 < optimum_track2 < 9.0  # quoted in 
 # %%
 show_source(policy.greedy_action, policy.greedy_actions)
 
-# %%
+# %% mystnb={"figure": {"name": "fig-2-3", "caption": "One seeded drive of the optimal policy on each track: it accelerates straight up, turns as late as the walls allow and crosses the finish line at speed."}}
 rng = np.random.default_rng(5)
 policies = {name: rl.greedy_actions(solutions[name].q_values, rng, tolerance=1e-9)
             for name in models}
@@ -173,7 +173,7 @@ plt.show()
 # Where is the car well placed? The map below shows, for every cell, the expected steps to the
 # finish at the best velocity for that cell:
 
-# %%
+# %% mystnb={"figure": {"name": "fig-2-4", "caption": "For every cell, the optimal expected steps to the finish at the best velocity for that cell."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 6), gridspec_kw={"width_ratios": [18, 33]})
 for ax, (name, model) in zip(axes, models.items()):
     grid = plotting.cell_map(model, -solutions[name].values, reduce="min")
@@ -226,7 +226,7 @@ for name in models:
           f", with noise {rl.expected_steps_from_start(models[name], solutions[name].values):.2f}; "
           f"the noiseless optimum driven with noise {rl.expected_steps_from_start(models[name], bold_on_noisy):.2f}")
 
-# %%
+# %% mystnb={"figure": {"name": "fig-2-5", "caption": "The optimal expected steps from the start line of each track as the noise probability grows from 0 to 0.5."}}
 noise_levels = np.round(np.linspace(0.0, 0.5, 11), 2)
 curves = {name: [rl.expected_steps_from_start(m := rl.TabularModel.build(name, noise=p),
                                               rl.value_iteration(m).values)
@@ -320,4 +320,4 @@ widgets.interact(
 # - Any policy, deterministic or not, is evaluated exactly by one sparse linear solve; a policy
 #   that never finishes gets $-\infty$. This is how the next chapters measure what they learn.
 #
-# **Next**: chapter 3 learns to drive from experience alone, with Q-learning and SARSA.
+# **Next**: [chapter 3](03_td_learning.ipynb) learns to drive from experience alone, with Q-learning and SARSA.

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 3. TD learning: Q-learning and SARSA
+# # TD learning: Q-learning and SARSA
 #
 # **What you will learn**
 # - the temporal-difference idea: learn from every step by *bootstrapping* on your own
@@ -99,7 +99,7 @@ show_source(policy.greedy_action, policy.explore, policy.epsilon_greedy)
 # number $e$: $\epsilon_e = \max(\epsilon_{\min}, \epsilon_0 \cdot d^{\,e})$. The library's
 # defaults, chosen by measuring a grid of settings on track 1, are below.
 
-# %%
+# %% mystnb={"figure": {"name": "fig-3-1", "caption": "The default epsilon schedule: 1 at first, multiplied by 0.998 after every episode, never below 0.01 (reached at about episode 2,300)."}}
 config = AgentConfig()
 print(config)
 episodes = np.arange(config.num_episodes)
@@ -193,7 +193,7 @@ for label, result in results.items():
           f"range {finals.min():.2f}-{finals.max():.2f}; "
           f"within 10 % after a median of {np.nanmedian(to_10) / 1e6:.2f} M real steps")
 
-# %%
+# %% mystnb={"figure": {"name": "fig-3-2", "caption": "The exact expected steps of the greedy policy while learning, Q-learning and SARSA, 8 agents each: lines are medians, shaded bands the interquartile ranges, the grey band is within 10 % of the optimum."}}
 fig, ax = plt.subplots(figsize=(7.5, 4.2))
 plotting.plot_learning_curves(results, ax=ax)
 ax.set_title("Figure 3.2: exact value of the greedy policy while learning (track 1)")
@@ -218,7 +218,7 @@ assert np.isfinite(q_finals).all() and (q_finals > 1.10 * optimum).sum() == 2  #
 # They do not reach the optimum, and not mainly because of the step size. By episode 2,300
 # epsilon has reached its floor of 0.01, so the states just off the greedy line are hardly
 # visited any more and their estimates stay rough. Learners that keep exploring do better: the
-# Q-learners of Figure 3.4 below, exploring half of the time, end at 12.13 steps, practically the
+# Q-learners of [Figure 3.4](#fig-3-4) below, exploring half of the time, end at 12.13 steps, practically the
 # optimum. The defaults were chosen over a grid of settings so that Q-learning, SARSA and their
 # versions with eligibility traces (chapter 4) all end within 10 % after 100,000 episodes -
 # and SARSA, which learns the value of what it does, needs little exploration at the end for its
@@ -226,7 +226,7 @@ assert np.isfinite(q_finals).all() and (q_finals > 1.10 * optimum).sum() == 2  #
 #
 # One learned driver, the agent whose greedy policy ended best:
 
-# %%
+# %% mystnb={"figure": {"name": "fig-3-3", "caption": "The greedy policy of the best Q-learning agent, driven once from the start line."}}
 best = int(np.argmin(q_finals))
 learned_policy = rl.greedy_actions(results["Q-learning"].q_values[best], np.random.default_rng(0))
 episode = rl.run_episode(model, learned_policy, np.random.default_rng(7))
@@ -275,7 +275,7 @@ for target, result in cliff_results.items():
     print(f"{target:<10} greedy policy {greedy_steps:.2f} steps; "
           f"epsilon-greedy policy (how it drives) {behaving_steps:.2f} steps")
 
-# %%
+# %% mystnb={"figure": {"name": "fig-3-4", "caption": "Exact expected steps, median of 8 agents: Q-learning's greedy policy is the faster one, but while both still explore, SARSA's policy does better."}}
 assert cliff_table["q_learning"][0] < cliff_table["sarsa"][0]  # greedy: Q-learning better
 assert abs(cliff_table["q_learning"][0] - 12.13) < 0.01  # quoted above ("end at 12.13 steps")
 assert 2250 < np.log(0.01) / np.log(AgentConfig().epsilon_decay) < 2350  # "by episode 2,300"
@@ -298,7 +298,7 @@ plt.show()
 # slows down before the corner (more, shorter moves there): it has learned that, at speed, the
 # random actions it keeps taking would put it into the wall.
 
-# %%
+# %% mystnb={"figure": {"name": "fig-3-5", "caption": "The greedy lines of each learner's best agent from the same start cell: Q-learning's takes the corner at speed, SARSA's slows down before it."}}
 fig, axes = plt.subplots(1, 2, figsize=(9, 6))
 for ax, (target, result) in zip(axes, cliff_results.items()):
     agent = int(np.argmin(result.final_expected_steps))
@@ -412,4 +412,4 @@ widgets.interact(
 #   the optimum in a few seconds of compiled training; every number is reproducible from the
 #   seed.
 #
-# **Next**: chapter 4 lets one reward update many earlier steps at once, with eligibility traces.
+# **Next**: [chapter 4](04_eligibility_traces.ipynb) lets one reward update many earlier steps at once, with eligibility traces.

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 4. Eligibility traces: SARSA(λ) and Watkins's Q(λ)
+# # Eligibility traces: SARSA(λ) and Watkins's Q(λ)
 #
 # **What you will learn**
 # - the λ-return (the *forward view*) and eligibility traces (the *backward view*), and how one
@@ -65,7 +65,7 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 # actual sum of rewards to the end of the episode. In between, λ sets how far the target trusts
 # what really happened before it trusts the table.
 
-# %%
+# %% mystnb={"figure": {"name": "fig-4-1", "caption": "The weight $(1-\\lambda)\\lambda^{n-1}$ of each $n$-step return in the $\\lambda$-return: the longer the return, the less it counts."}}
 fig, ax = plt.subplots(figsize=(6, 3))
 n = np.arange(1, 41)
 for trace_decay in (0.5, 0.8, 0.9):
@@ -158,7 +158,7 @@ show_source(td.td_lambda_episode)
 # (`traces.traces_at_finish` replays the episode through the same `visit`, `update_traced` and
 # `clear`). Per cell, the largest trace over the velocities and actions taken there.
 
-# %%
+# %% mystnb={"figure": {"name": "fig-4-2", "caption": "The eligibility traces when the car finishes: without cuts the finishing step's TD error reaches back along the whole recent path; Watkins's Q(λ) credits only the pairs since the last exploratory action (white rings)."}}
 warm_up = train(AgentConfig(num_episodes=2_000, trace_decay=0.9), model, n_agents=1, seed=0)
 warm_policy = rl.greedy_actions(warm_up.q_values[0], np.random.default_rng(0))
 drive = rl.run_episode(model, warm_policy, np.random.default_rng(11), epsilon=0.2)
@@ -223,7 +223,7 @@ for label, result in curves.items():
           f"{to_10 / 1e6:4.2f} M real steps   {rows[-1][3]:4.2f} s of learning per agent "
           f"({rows[-1][4] / 1e6:4.1f} M steps/s)")
 
-# %%
+# %% mystnb={"figure": {"name": "fig-4-3", "caption": "Per real step, with λ = 0.9 both Watkins's Q(λ) and SARSA(λ) come within 10 % of the optimum sooner than their one-step versions (medians and interquartile ranges of 8 agents)."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 for ax, name in zip(axes, ("Watkins Q", "SARSA")):
     plotting.plot_learning_curves(
@@ -233,6 +233,7 @@ fig.suptitle("Figure 4.3: exact value of the greedy policy per real step (track 
 fig.tight_layout()
 plt.show()
 
+# %% mystnb={"figure": {"name": "fig-4-4", "caption": "The same curves against seconds of learning: a traced step updates many pairs, so per second the gain of λ shrinks."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 for ax, name in zip(axes, ("Watkins Q", "SARSA")):
     plotting.plot_learning_curves(
@@ -273,7 +274,7 @@ assert 62_500 < model.n_states * 9 < 63_500  # "some 63,000 multiplications" (tr
 # Per second the gain shrinks, and for Watkins's Q(λ) it may vanish or reverse: a traced step updates a few dozen pairs instead of one, so the
 # loop runs slower: in the run that built this page, the steps per second above; timings on a
 # shared machine are noisy, and `benchmarks/bench_td.py` measures them properly (the ratio of
-# λ = 0.9 to one-step speed was about a third to two thirds in our runs). Figure 4.4 shows both
+# λ = 0.9 to one-step speed was about a third to two thirds in our runs). [Figure 4.4](#fig-4-4) shows both
 # effects at once: in this run, per second of learning, one-step SARSA got close quickest.
 #
 # The Q-learning curves also jump to the top edge for a while, around half a million steps. A
@@ -344,7 +345,7 @@ schedules["Watkins Q(0.9), ramp"] = curves["Watkins Q(0.9)"]
 for label, result in schedules.items():
     print(f"{label:<28} final median {np.median(result.final_expected_steps):6.2f} steps")
 
-# %%
+# %% mystnb={"figure": {"name": "fig-4-5", "caption": "With a constant λ = 0.9, SARSA settles more than 20 % above the optimum; with λ growing as epsilon decays it does not, and Watkins's Q(λ), which cuts its traces, needs no ramp."}}
 finals = {label: np.median(result.final_expected_steps) for label, result in schedules.items()}
 assert finals["SARSA(0.9), constant λ"] > 1.2 * optimum  # "stuck more than 20 % above"
 assert finals["SARSA(0.9), ramp"] <= 1.10 * optimum
@@ -455,4 +456,4 @@ widgets.interact(
 # - λ grows with the agent's greed (the ramp): without it, SARSA(0.9) stays more than 20 % above
 #   the optimum.
 #
-# **Next**: chapter 5 replays stored transitions instead of tracing recent ones.
+# **Next**: [chapter 5](05_experience_replay.ipynb) replays stored transitions instead of tracing recent ones.

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 5. Experience replay
+# # Experience replay
 #
 # **What you will learn**
 # - why the transitions an agent meets one after another are strongly correlated, and what
@@ -64,7 +64,7 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 # episode climbs from the start line (row 31) to the finish (rows 0-5), a sawtooth in which each
 # row predicts the next. On the right, 300 transitions as replay samples them.
 
-# %%
+# %% mystnb={"figure": {"name": "fig-5-1", "caption": "The row of the car in consecutive transitions as driven (left) and in transitions sampled uniformly from the memory (right): the first are strongly correlated, the second hardly at all."}}
 learner = Learner.new(model, AgentConfig(memory_size=10_000, batch_size=8))
 config_500 = AgentConfig(memory_size=10_000, batch_size=8, num_episodes=500)
 run_episodes(learner, model, config_500, np.random.default_rng(0), 0, 500)
@@ -174,7 +174,7 @@ for label, result in results.items():
           f"{to_10 / 1e6:5.2f} M real steps = {updates_to_10 / 1e6:5.1f} M updates   "
           f"{seconds:4.1f} s of learning per agent")
 
-# %%
+# %% mystnb={"figure": {"name": "fig-5-2", "caption": "Per real step, replay brings the agents within 10 % of the optimum far sooner than one-step Q-learning; left, memory sizes; right, batch sizes."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 memory_curves = {label: results[label] for label in list(results)[:4]}
 plotting.plot_learning_curves(memory_curves, ax=axes[0])
@@ -187,6 +187,7 @@ fig.suptitle("Figure 5.2: exact value of the greedy policy per real step (track 
 fig.tight_layout()
 plt.show()
 
+# %% mystnb={"figure": {"name": "fig-5-3", "caption": "The same agents per TD update, replayed updates included: per update the picture reverses, because a replayed update is worth less than a fresh one."}}
 fig, ax = plt.subplots(figsize=(7.5, 4.2))
 plotting.plot_learning_curves(batch_curves, ax=ax, x="updates")
 ax.set_title("Figure 5.3: the same, per TD update (replayed updates included)")
@@ -225,7 +226,7 @@ assert abs(batch_2[0] - 13.17) < 0.005 and 1.4e6 < np.nanmedian(  # quoted below
 # from the optimum, at 13.17 steps against 12.56 (still within 10 %); one seed is not enough to
 # say more about small batches.
 #
-# Per **update**, the picture reverses (Figure 5.3): a replayed update is a second, third, ...
+# Per **update**, the picture reverses ([Figure 5.3](#fig-5-3)): a replayed update is a second, third, ...
 # look at a transition already used, and it is worth less than a fresh one. Batches of 8 need
 # about 2.5 times the updates of batches of 2 to reach the band, and chapter 3's agents without
 # replay needed only about 1.5 million updates (one per real step, over 100,000 episodes). And
@@ -311,4 +312,4 @@ widgets.interact(
 # - Replayed updates are one-step, untraced, with the agent's own target; SARSA suffers from
 #   replaying the actions of its old policies.
 #
-# **Next**: chapter 6 learns a model of the track and plans with it.
+# **Next**: [chapter 6](06_dyna_planning.ipynb) learns a model of the track and plans with it.

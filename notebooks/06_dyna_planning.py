@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 6. Model-based planning: Dyna
+# # Model-based planning: Dyna
 #
 # **What you will learn**
 # - the Dyna architecture: learn a model of the track from real steps, and learn from simulated
@@ -54,7 +54,7 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 # pair it has tried, with the outcome drawn afresh - and a model that counts outcomes knows how
 # often each one happens.
 
-# %%
+# %% mystnb={"figure": {"name": "fig-6-1", "caption": "The Dyna architecture: real experience updates Q directly and teaches the model; planning updates Q from transitions the model simulates."}}
 fig, ax = plt.subplots(figsize=(8, 3.6))
 ax.set_xlim(0, 10)
 ax.set_ylim(0, 5)
@@ -158,7 +158,7 @@ print(f"{n_tried[0]} pairs tried; {len(noise_estimates)} with >= 50 tries and tw
       f"outcomes: estimated noise probability {noise_estimates.mean():.3f} on average "
       f"(true 0.1), mean absolute error {np.abs(noise_estimates - 0.1).mean():.3f}")
 
-# %%
+# %% mystnb={"figure": {"name": "fig-6-2", "caption": "For each pair tried at least 50 times with two distinct outcomes, the frequency of the noisy outcome the counting model has counted: centred on the true 0.1."}}
 assert abs(noise_estimates.mean() - 0.1) < 0.01
 assert 0.08 < np.mean(last_is_noisy) < 0.18  # "roughly one pair in eight"
 fig, ax = plt.subplots(figsize=(6, 3))
@@ -209,7 +209,7 @@ for label, result in results.items():
     print(f"{label:<26} final median {summary[label][0]:6.2f} steps   within 10 % after "
           f"{to_10 / 1e6:5.2f} M real steps   {seconds:5.1f} s of learning per agent")
 
-# %%
+# %% mystnb={"figure": {"name": "fig-6-3", "caption": "Planning with the counting model, 0 to 50 simulated steps per real step: left, per real step; right, per second of learning."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 counting = {label: results[label] for label in list(results)[:4]}
 plotting.plot_learning_curves(counting, ax=axes[0])
@@ -220,6 +220,7 @@ fig.suptitle("Figure 6.3: planning with the counting model, 0 to 50 simulated st
 fig.tight_layout()
 plt.show()
 
+# %% mystnb={"figure": {"name": "fig-6-4", "caption": "The counting model against the last-outcome model, 10 planning steps each."}}
 fig, ax = plt.subplots(figsize=(7.5, 4.2))
 plotting.plot_learning_curves({label: results[label] for label in
                                ("planning 10", "planning 10, last outcome")}, ax=ax)
@@ -330,4 +331,4 @@ widgets.interact(
 # - Planning cuts the real steps needed to get within 10 % of the optimum, at the price of more
 #   computation per step.
 #
-# **Next**: chapter 7 puts traces, replay and planning together and measures what each part buys.
+# **Next**: [chapter 7](07_full_agent.ipynb) puts traces, replay and planning together and measures what each part buys.

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 7. The full agent, and what each part buys
+# # The full agent, and what each part buys
 #
 # **What you will learn**
 # - the whole learning loop of this book in one piece: TD learning with eligibility traces,
@@ -208,7 +208,7 @@ for label, result in ladder.items():
           f"10 % after {ladder_rows[label][1] / 1e6:.2f} M real steps; after 10,000 episodes "
           f"{ladder_rows[label][2]:.2f} steps")
 
-# %%
+# %% mystnb={"figure": {"name": "fig-7-1", "caption": "The seed's agent trained for 10,000 episodes, and the changes (cumulative) that lead to this book's agent, 20 agents each: left, per episode; right, per real step."}}
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), sharey=True)
 plotting.plot_learning_curves(ladder, ax=axes[0], x="episodes")
 axes[0].set_title("per episode")
@@ -312,7 +312,7 @@ identical = (np.array_equal(plain_again.greedy_expected_steps, saved_plain.greed
 print(f"retrained plain Q-learning: identical to the saved run: {identical}")
 assert identical
 
-# %%
+# %% mystnb={"figure": {"name": "fig-7-2", "caption": "The full agent, each component alone and plain Q-learning, 8 agents each: left, per real step; right, per second of learning."}}
 plot_order = ["plain Q-learning", "traces only", "replay only", "planning only", "full agent"]
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), sharey=True)
 plotting.plot_learning_curves({label: runs[label] for label in plot_order}, ax=axes[0])
@@ -328,7 +328,7 @@ fig.suptitle("Figure 7.2: the full agent, each component alone, and plain Q-lear
 fig.tight_layout()
 plt.show()
 
-# %%
+# %% mystnb={"figure": {"name": "fig-7-3", "caption": "The ablation: for each variant, the median and quartiles over 8 agents of the real steps and the seconds to within 10 % of the optimum, and of the final expected steps."}}
 quantities = list(next(iter(table.values())))
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), sharey=True)
 positions = np.arange(len(table))
@@ -380,7 +380,7 @@ assert fastest == "traces only" and full[seconds_key] > 10 * plain[seconds_key]
 assert single["planning"][final_key] == min(row[final_key] for row in median_of.values())
 
 # %% [markdown]
-# (The spikes in Figure 7.2 are moments when half of the agents' greedy policies briefly do not
+# (The spikes in [Figure 7.2](#fig-7-2) are moments when half of the agents' greedy policies briefly do not
 # finish at all, drawn at the top edge; chapters 4 and 6 explain them.)
 #
 # What the data says:
@@ -576,7 +576,7 @@ widgets.interact(
 # 1. Planning alone needs the fewest real steps of the three single components; replay alone
 #    costs the most seconds (32 replayed updates per real step against 10 planned ones). No: the fastest per real step among the
 #    single components is planning, the fastest per second is traces (Watkins's Q(0.9)), ahead of
-#    plain Q-learning (compare the columns of the table and the two panels of Figure 7.2).
+#    plain Q-learning (compare the columns of the table and the two panels of [Figure 7.2](#fig-7-2)).
 # 2. No: alone, replay cuts the real steps to the band to under 40 % of plain Q-learning's (the
 #    table). In the full agent, planning already does what replay does - reuse past experience -
 #    and does it better (fresh outcomes in the right proportions, chapter 6), so replay has

@@ -4,6 +4,7 @@ jupytext's own --diff exits 0 either way, so the cells are compared here. nbval 
 `make test` on notebooks/) then re-executes each .ipynb and compares its outputs.
 """
 
+import re
 from pathlib import Path
 
 import jupytext
@@ -39,3 +40,29 @@ def test_ipynb_is_executed_without_errors(source: Path):
     assert counts == list(range(1, len(counts) + 1)), "not executed top to bottom in one run"
     outputs = [output for cell in code_cells for output in cell.outputs]
     assert not [output for output in outputs if output.output_type == "error"]
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=lambda path: path.stem)
+def test_figures_are_labelled_as_their_titles_number_them(source: Path):
+    """Each figure cell's book label (fig-3-2) and caption agree with the number its title shows
+    ("Figure 3.2: ..."), the numbers run 1, 2, 3, ... in the chapter, and every image is labelled.
+
+    The book numbers figures itself (Sphinx, from the labelled cells); the titles carry the same
+    numbers for readers in JupyterLab. The browser test checks the numbers Sphinx printed."""
+    chapter = int(source.name[:2])
+    notebook = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    numbers = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        images = sum("image/png" in output.get("data", {}) for output in cell.outputs)
+        figure = cell.metadata.get("mystnb", {}).get("figure")
+        if figure is None:
+            assert images == 0 or "interact" in cell.source, f"unlabelled figure:\n{cell.source}"
+            continue
+        assert images == 1, f"{figure['name']}: a labelled cell must draw exactly one image"
+        assert figure["caption"].strip()
+        titled = re.findall(rf"Figure ({chapter})\.(\d+):", cell.source)
+        assert [f"fig-{c}-{n}" for c, n in titled] == [figure["name"]], cell.source[:200]
+        numbers.append(int(titled[0][1]))
+    assert numbers == list(range(1, len(numbers) + 1))

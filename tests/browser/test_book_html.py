@@ -105,6 +105,13 @@ def test_chapter_page(page, book_url, chapter):
     # the static figures: MyST-NB writes each image output as an <img> in the cell's output
     figures = page.locator(".cell_output img:not(.widget-output img)")
     assert figures.count() >= image_outputs > 0
+    # numbered figures: Sphinx's number in each caption is the one the figure's own title shows
+    # (the label fig-3-2 is made from the title "Figure 3.2: ..."), so the two cannot drift apart
+    captions = page.locator("figure[id^='fig-'] .caption-number")
+    assert captions.count() == image_outputs  # every static figure is numbered and captioned
+    for figure in page.locator("figure[id^='fig-']").all():
+        number = figure.get_attribute("id").removeprefix("fig-").replace("-", ".")
+        assert figure.locator(".caption-number").inner_text().strip() == f"Figure {number}"
     page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0")
     if widget_views:
         # the saved widget state rendered by the HTML manager: controls and the explorer's figure

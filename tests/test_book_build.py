@@ -1,0 +1,51 @@
+"""The book's launch buttons point at the chapters' executed notebooks in the repository.
+
+Builds the book from the committed notebooks (no execution, about 10 s) as if it were published
+from a GitHub repository, and checks each chapter's Binder and Colab links.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+CHAPTERS = sorted(path.stem for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+REPOSITORY = "https://github.com/example-org/racetrack-rl"
+
+
+@pytest.fixture(scope="module")
+def published_book(tmp_path_factory) -> Path:
+    html = tmp_path_factory.mktemp("published") / "html"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_web_assets.py")], check=True)
+    environment = dict(os.environ, RACETRACK_REPOSITORY_URL=REPOSITORY + ".git",
+                       RACETRACK_REPOSITORY_BRANCH="main")
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
+         "-D", "nb_execution_mode=off", str(ROOT / "book"), str(html)],
+        capture_output=True, text=True, env=environment)
+    assert build.returncode == 0, build.stderr
+    return html
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_launch_buttons_open_the_chapter_from_the_repository(published_book, chapter):
+    page = (published_book / "notebooks" / f"{chapter}.html").read_text()
+    links = set(re.findall(r'href="(https://(?:mybinder\.org|colab\.research)[^"]+)"', page))
+    notebook = f"notebooks/{chapter}.ipynb"
+    assert links == {
+        f"https://mybinder.org/v2/gh/example-org/racetrack-rl/main?urlpath=lab/tree/{notebook}",
+        f"https://colab.research.google.com/github/example-org/racetrack-rl/blob/main/{notebook}",
+    }
+    assert (ROOT / notebook).exists()  # what the buttons open is in the repository, executed
+
+
+def test_binder_installs_the_project():
+    """Binder builds its image from environment.yml, which installs this project."""
+    environment = (ROOT / "environment.yml").read_text()
+    assert re.search(r"^\s+- -e \.$", environment, re.MULTILINE)
