@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from .support import ROOT, serve_directory
 
@@ -103,8 +104,13 @@ def test_chapter_page(page, book_url, chapter):
     problems = open_page(page, f"{book_url}/notebooks/{chapter}.html")
     image_outputs, widget_views = notebook_outputs(chapter)
     # the static figures: MyST-NB writes each image output as an <img> in the cell's output
-    figures = page.locator(".cell_output img:not(.widget-output img)")
-    assert figures.count() >= image_outputs > 0
+    assert image_outputs > 0
+    static_figures = "document.querySelectorAll('.cell_output img:not(.widget-output img)').length"
+    try:
+        page.wait_for_function(f"n => {static_figures} >= n", arg=image_outputs, timeout=15_000)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"{page.evaluate(static_figures)} figures on the page, the notebook "
+                             f"has {image_outputs} image outputs") from None
     # numbered figures: Sphinx's number in each caption is the one the figure's own title shows
     # (the label fig-3-2 is made from the title "Figure 3.2: ..."), so the two cannot drift apart
     captions = page.locator("figure[id^='fig-'] .caption-number")
