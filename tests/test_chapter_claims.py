@@ -190,3 +190,62 @@ def test_chapter3_exercise3_argmax_bias(tmp_path):
     (argmax_300, argmax_2000), (random_300, random_2000) = medians["argmax"], medians["random"]
     assert argmax_300 == pytest.approx(67, abs=1) and random_300 == pytest.approx(48, abs=1)
     assert argmax_2000 == pytest.approx(27, abs=0.5) and random_2000 == pytest.approx(27, abs=0.5)
+
+
+def test_chapter1_exercises2_and_3_corner_cases():
+    from racetrack_lib.rules import path_cells
+
+    groups = [set(cells) for _, cells in path_cells(2, 2)]
+    assert groups == [{(-1, 0), (-1, 1), (0, 1)}, {(-2, 1), (-2, 2), (-1, 2)}]
+    corner = TabularModel.build("#F\nS#\n", noise=0)
+    assert corner.next_states[0, 8, 0] == -1  # FINISHED: the tie goes to the finish
+
+
+def crashing_start_columns(track: str, noise: float) -> set[int]:
+    """Chapter 2, exercise 3: start columns where an optimal action crashes on purpose."""
+    model = TabularModel.build(track, noise=noise)
+    q_values = value_iteration(model).q_values[model.start_states]
+    optimal = q_values >= q_values.max(axis=1, keepdims=True) - 1e-9
+    crashes = model.next_states[model.start_states, :, 0] == -2  # CRASHED
+    return {int(model.positions[state, 1])
+            for state, row in zip(model.start_states, optimal & crashes, strict=True) if row.any()}
+
+
+def test_chapter2_exercise3_who_crashes_on_purpose():
+    noise_levels = np.round(np.linspace(0.0, 0.5, 11), 2)
+    track1 = {float(p): crashing_start_columns("track1", p) for p in noise_levels}
+    assert {p for p, columns in track1.items() if columns} == {0.0}  # only p <= 0.02 of the grid
+    assert track1[0.0] == {8}
+    assert crashing_start_columns("track1", 0.02) == {8}
+    assert crashing_start_columns("track1", 0.03) == set()
+    for p in noise_levels:
+        assert 22 in crashing_start_columns("track2", p), p  # the rightmost start cell, always
+
+
+def test_chapter7_exercises_read_the_saved_ablation():
+    from racetrack_lib.ablation import ablation_configs, summary
+    from racetrack_lib.results import load_results
+
+    saved = dict(zip(ablation_configs(), load_results(
+        os.path.join(os.path.dirname(__file__), "..", "notebooks", "data", "ablation_track1.npz")),
+        strict=True))
+    table = {label: summary(result) for label, result in saved.items()}
+    steps = {label: row["real steps to within 10 %"] for label, row in table.items()}
+    seconds = {label: row["seconds to within 10 %"] for label, row in table.items()}
+    single = ["traces only", "replay only", "planning only"]
+    # 1. planning alone: fewest real steps; replay alone: most seconds; per second traces, then plain
+    assert min(single, key=lambda label: steps[label][1]) == "planning only"
+    assert max(single, key=lambda label: seconds[label][1]) == "replay only"
+    assert sorted([*single, "plain Q-learning"], key=lambda label: seconds[label][1])[:2] == [
+        "traces only", "plain Q-learning"]
+    # 2. replay alone needs under 40 % of plain Q-learning's real steps
+    assert steps["replay only"][1] < 0.40 * steps["plain Q-learning"][1]
+    # 3. one second: traces ~0.2 s, plain 0.3 s (0.7 s for its slower quarter), full without
+    #    replay 0.8 s at the median but not for all; one million real steps: all but plain
+    assert 0.15 < seconds["traces only"][1] < 0.25 and seconds["traces only"][2] < 1
+    assert 0.25 < seconds["plain Q-learning"][1] < 0.35 and 0.65 < seconds["plain Q-learning"][2] < 1
+    assert 0.75 < seconds["full without replay"][1] < 0.85 < 1 < seconds["full without replay"][2]
+    with_a_component = [label for label in saved if label != "plain Q-learning"]
+    assert all(steps[label][2] < 1e6 for label in with_a_component)
+    assert min(with_a_component, key=lambda label: steps[label][2]) == "full without replay"
+    assert steps["plain Q-learning"][1] > 1e6
