@@ -266,11 +266,13 @@ def explore(track: str = "track1", noise: float = 0.1, seed: int = 0) -> None:
     plt.show()
 
 
+labels = {"style": {"description_width": "100px"}}  # room for the longest name
 widgets.interact(
     explore,
-    track=widgets.Dropdown(options=["track1", "track2"], description="track"),
-    noise=widgets.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.05, description="noise p"),
-    seed=widgets.IntSlider(value=0, min=0, max=20, description="episode seed"),
+    track=widgets.Dropdown(options=["track1", "track2"], description="track", **labels),
+    noise=widgets.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.05, description="noise p",
+                              **labels),
+    seed=widgets.IntSlider(value=0, min=0, max=20, description="episode seed", **labels),
 );
 
 # %% [markdown]

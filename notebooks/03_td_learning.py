@@ -341,11 +341,12 @@ def explore_td(track: str = "track1", target: str = "q_learning", alpha: float =
     plt.show()
 
 
-slider = {"continuous_update": False}
+labels = {"style": {"description_width": "110px"}}  # room for the longest name
+slider = {"continuous_update": False, **labels}  # retrain on release, not while dragging
 widgets.interact(
     explore_td,
-    track=widgets.Dropdown(options=["track1", "track2"]),
-    target=widgets.Dropdown(options=["q_learning", "sarsa"]),
+    track=widgets.Dropdown(options=["track1", "track2"], **labels),
+    target=widgets.Dropdown(options=["q_learning", "sarsa"], **labels),
     alpha=widgets.FloatSlider(value=1.0, min=0.02, max=1.0, step=0.01, **slider),
     alpha_power=widgets.FloatSlider(value=0.7, min=0.0, max=1.0, step=0.05,
                                     description="omega", **slider),

@@ -395,15 +395,16 @@ def explore_traces(trace_decay: float = 0.9, alpha: float = 1.0, target: str = "
     plt.show()
 
 
-slider = {"continuous_update": False}
+labels = {"style": {"description_width": "110px"}}  # room for the longest name
+slider = {"continuous_update": False, **labels}  # retrain on release, not while dragging
 widgets.interact(
     explore_traces,
     trace_decay=widgets.FloatSlider(value=0.9, min=0.0, max=1.0, step=0.05,
                                     description="lambda", **slider),
     alpha=widgets.FloatSlider(value=1.0, min=0.02, max=1.0, step=0.01, **slider),
-    target=widgets.Dropdown(options=["q_learning", "sarsa"]),
-    q_lambda=widgets.Dropdown(options=["watkins", "naive"]),
-    trace_schedule=widgets.Dropdown(options=["ramp", "constant"]),
+    target=widgets.Dropdown(options=["q_learning", "sarsa"], **labels),
+    q_lambda=widgets.Dropdown(options=["watkins", "naive"], **labels),
+    trace_schedule=widgets.Dropdown(options=["ramp", "constant"], **labels),
 );
 
 # %% [markdown]

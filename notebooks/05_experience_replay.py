@@ -254,13 +254,14 @@ def explore_replay(memory_size: int = 10_000, batch_size: int = 8,
     plt.show()
 
 
-slider = {"continuous_update": False}
+labels = {"style": {"description_width": "110px"}}  # room for the longest name
+slider = {"continuous_update": False, **labels}  # retrain on release, not while dragging
 widgets.interact(
     explore_replay,
     memory_size=widgets.SelectionSlider(options=[0, 100, 1_000, 10_000, 100_000],
                                         value=10_000, **slider),
     batch_size=widgets.IntSlider(value=8, min=1, max=32, **slider),
-    target=widgets.Dropdown(options=["q_learning", "sarsa"]),
+    target=widgets.Dropdown(options=["q_learning", "sarsa"], **labels),
 );
 
 # %% [markdown]

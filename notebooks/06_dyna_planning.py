@@ -277,11 +277,12 @@ def explore_dyna(planning_steps: int = 10, model_kind: str = "counts",
     plt.show()
 
 
-slider = {"continuous_update": False}
+labels = {"style": {"description_width": "110px"}}  # room for the longest name
+slider = {"continuous_update": False, **labels}  # retrain on release, not while dragging
 widgets.interact(
     explore_dyna,
     planning_steps=widgets.IntSlider(value=10, min=0, max=50, **slider),
-    model_kind=widgets.Dropdown(options=["counts", "last"]),
+    model_kind=widgets.Dropdown(options=["counts", "last"], **labels),
     alpha=widgets.FloatSlider(value=1.0, min=0.02, max=1.0, step=0.01, **slider),
 );
 

@@ -532,12 +532,13 @@ def explore_agent(track: str = "track1", num_episodes: int = 2_000, target: str 
     plt.show()
 
 
-slider = {"continuous_update": False}
+labels = {"style": {"description_width": "110px"}}  # room for the longest name
+slider = {"continuous_update": False, **labels}  # retrain on release, not while dragging
 widgets.interact(
     explore_agent,
-    track=widgets.Dropdown(options=["track1", "track2"]),
+    track=widgets.Dropdown(options=["track1", "track2"], **labels),
     num_episodes=widgets.IntSlider(value=2_000, min=100, max=10_000, step=100, **slider),
-    target=widgets.Dropdown(options=["q_learning", "sarsa"]),
+    target=widgets.Dropdown(options=["q_learning", "sarsa"], **labels),
     alpha=widgets.FloatSlider(value=1.0, min=0.02, max=1.0, step=0.01, **slider),
     alpha_power=widgets.FloatSlider(value=0.7, min=0.0, max=1.0, step=0.05,
                                     description="omega", **slider),
@@ -548,13 +549,13 @@ widgets.interact(
     epsilon_min=widgets.FloatSlider(value=0.01, min=0.0, max=0.5, step=0.01, **slider),
     trace_decay=widgets.FloatSlider(value=0.9, min=0.0, max=1.0, step=0.05,
                                     description="lambda", **slider),
-    q_lambda=widgets.Dropdown(options=["watkins", "naive"]),
-    trace_schedule=widgets.Dropdown(options=["ramp", "constant"]),
+    q_lambda=widgets.Dropdown(options=["watkins", "naive"], **labels),
+    trace_schedule=widgets.Dropdown(options=["ramp", "constant"], **labels),
     memory_size=widgets.SelectionSlider(options=[0, 100, 1_000, 10_000, 100_000],
                                         value=10_000, **slider),
     batch_size=widgets.IntSlider(value=4, min=1, max=32, **slider),
     planning_steps=widgets.IntSlider(value=2, min=0, max=20, **slider),
-    model_kind=widgets.Dropdown(options=["counts", "last"]),
+    model_kind=widgets.Dropdown(options=["counts", "last"], **labels),
 );
 
 # %% [markdown]
