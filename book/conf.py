@@ -41,7 +41,7 @@ html_theme_options = {
 
 
 def public_repository_url() -> str:
-    """The public https URL of the repository the book is built from, or "" if there is none.
+    """The public GitHub or GitLab URL of the repository the book is built from, or "".
 
     Read from RACETRACK_REPOSITORY_URL, else from git's `origin` remote (git@host:org/repo.git is
     turned into https://host/org/repo). A local clone with neither builds without launch buttons.
@@ -54,7 +54,8 @@ def public_repository_url() -> str:
         except (OSError, subprocess.SubprocessError):
             url = ""
     url = re.sub(r"^git@([^:]+):", r"https://\1/", url).removesuffix(".git")
-    return url if url.startswith("https://") else ""
+    # the theme builds launch links for GitHub and GitLab only (Colab: GitHub only)
+    return url if re.match(r"https://(github|gitlab)\.com/[^/]+/[^/]+$", url) else ""
 
 
 # Launch buttons on every chapter: Binder (which installs environment.yml) and Colab open the
@@ -68,7 +69,8 @@ if REPOSITORY_URL:
         "path_to_docs": "",
         "use_repository_button": True,
         "launch_buttons": {"binderhub_url": "https://mybinder.org",
-                           "colab_url": "https://colab.research.google.com",
+                           "colab_url": ("https://colab.research.google.com"
+                                         if "github.com" in REPOSITORY_URL else ""),
                            "notebook_interface": "jupyterlab"},
     }
 

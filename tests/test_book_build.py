@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -20,9 +21,14 @@ REPOSITORY = "https://github.com/example-org/racetrack-rl"
 
 
 @pytest.fixture(scope="module")
-def published_book(tmp_path_factory) -> Path:
-    html = tmp_path_factory.mktemp("published") / "html"
+def web_assets() -> None:
+    """book/conf.py refuses to configure a book without MathJax and the widget manager."""
     subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_web_assets.py")], check=True)
+
+
+@pytest.fixture(scope="module")
+def published_book(tmp_path_factory, web_assets) -> Path:
+    html = tmp_path_factory.mktemp("published") / "html"
     environment = dict(os.environ, RACETRACK_REPOSITORY_URL=REPOSITORY + ".git",
                        RACETRACK_REPOSITORY_BRANCH="main")
     build = subprocess.run(
@@ -49,3 +55,18 @@ def test_binder_installs_the_project():
     """Binder builds its image from environment.yml, which installs this project."""
     environment = (ROOT / "environment.yml").read_text()
     assert re.search(r"^\s+- -e \.$", environment, re.MULTILINE)
+
+
+@pytest.mark.parametrize(("address", "expected"), [
+    ("https://github.com/org/repo.git", "https://github.com/org/repo"),
+    ("git@github.com:org/repo.git", "https://github.com/org/repo"),
+    ("https://gitlab.com/org/repo", "https://gitlab.com/org/repo"),
+    ("https://git.example.org/org/repo", ""),  # the theme cannot build launch links for it
+    ("/home/someone/racetrack-rl", ""),        # a local clone: no launch buttons
+])
+def test_launch_buttons_only_for_a_public_github_or_gitlab_repository(monkeypatch, web_assets,
+                                                                       address, expected):
+    monkeypatch.setenv("RACETRACK_REPOSITORY_URL", address)
+    configuration = runpy.run_path(str(ROOT / "book" / "conf.py"))
+    assert configuration["REPOSITORY_URL"] == expected
+    assert ("launch_buttons" in configuration["html_theme_options"]) == bool(expected)
