@@ -31,7 +31,7 @@ $(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
 ## which ensure_chromium.py installs when it is missing)
 test: $(VENV)/.installed-test
 	$(BIN)/python scripts/ensure_chromium.py
-	$(BIN)/python scripts/fetch_web_assets.py
+	$(BIN)/python scripts/fetch_web_assets.py  # once, before two test workers could both fetch
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_NOTEBOOKS) tests notebooks
 

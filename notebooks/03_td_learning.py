@@ -300,15 +300,18 @@ plt.show()
 
 # %% mystnb={"figure": {"name": "fig-3-5", "caption": "The greedy lines of each learner's best agent from the same start cell: Q-learning's takes the corner at speed, SARSA's slows down before it."}}
 fig, axes = plt.subplots(1, 2, figsize=(9, 6))
+drives = {}
 for ax, (target, result) in zip(axes, cliff_results.items()):
     agent = int(np.argmin(result.final_expected_steps))
     greedy = rl.greedy_actions(result.q_values[agent], np.random.default_rng(0))
-    drive = rl.run_episode(model, greedy, np.random.default_rng(3),
-                           start_state=model.start_states[2])
-    plotting.plot_episode(model, drive, ax=ax, title=f"{target}, learned with epsilon={exploring}")
+    drives[target] = rl.run_episode(model, greedy, np.random.default_rng(3),
+                                    start_state=model.start_states[2])
+    plotting.plot_episode(model, drives[target], ax=ax,
+                          title=f"{target}, learned with epsilon={exploring}")
 fig.suptitle("Figure 3.5: greedy lines learned off-policy and on-policy (same start cell)")
 fig.tight_layout()
 plt.show()
+assert drives["sarsa"].n_steps > drives["q_learning"].n_steps  # SARSA's "more, shorter moves"
 
 # %% [markdown]
 # The classic pattern, in exact numbers: Q-learning's greedy policy is faster, but while both

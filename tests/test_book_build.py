@@ -6,16 +6,13 @@ from a GitHub repository, and checks each chapter's Binder and Colab links.
 
 from __future__ import annotations
 
-import os
 import re
 import runpy
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from book_support import ROOT, build_book_without_executing, fetch_web_assets
 
-ROOT = Path(__file__).parent.parent
 CHAPTERS = sorted(path.stem for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 REPOSITORY = "https://github.com/example-org/racetrack-rl"
 
@@ -23,20 +20,14 @@ REPOSITORY = "https://github.com/example-org/racetrack-rl"
 @pytest.fixture(scope="module")
 def web_assets() -> None:
     """book/conf.py refuses to configure a book without MathJax and the widget manager."""
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_web_assets.py")], check=True)
+    fetch_web_assets()
 
 
 @pytest.fixture(scope="module")
-def published_book(tmp_path_factory, web_assets) -> Path:
-    html = tmp_path_factory.mktemp("published") / "html"
-    environment = dict(os.environ, RACETRACK_REPOSITORY_URL=REPOSITORY + ".git",
-                       RACETRACK_REPOSITORY_BRANCH="main")
-    build = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
-         "-D", "nb_execution_mode=off", str(ROOT / "book"), str(html)],
-        capture_output=True, text=True, env=environment)
-    assert build.returncode == 0, build.stderr
-    return html
+def published_book(tmp_path_factory) -> Path:
+    return build_book_without_executing(
+        tmp_path_factory.mktemp("published") / "html",
+        {"RACETRACK_REPOSITORY_URL": REPOSITORY + ".git", "RACETRACK_REPOSITORY_BRANCH": "main"})
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -9,7 +9,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from book_support import ROOT
+
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 sys.path.insert(0, str(ROOT / "scripts"))
 

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from book_support import build_book_without_executing
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from .support import ROOT, serve_directory
@@ -49,13 +48,7 @@ def book_url(tmp_path_factory):
         html = Path(chosen).resolve()
         assert (html / "index.html").exists(), f"RACETRACK_BOOK_HTML={chosen} has no index.html"
     else:
-        html = tmp_path_factory.mktemp("book") / "html"
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_web_assets.py")], check=True)
-        build = subprocess.run(
-            [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
-             "-D", "nb_execution_mode=off", str(ROOT / "book"), str(html)],
-            capture_output=True, text=True)
-        assert build.returncode == 0, f"the book did not build:\n{build.stderr}"
+        html = build_book_without_executing(tmp_path_factory.mktemp("book") / "html")
     yield from serve_directory(html)
 
 
