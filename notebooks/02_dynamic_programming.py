@@ -105,6 +105,10 @@ plt.show()
 
 # %%
 for name, solution in solutions.items():
+    changes = np.asarray(solution.max_changes)
+    spreading = int(np.argmax(changes < 1))  # sweeps whose largest change is exactly 1
+    assert spreading >= 5 and (changes[:spreading] == 1).all()  # "exactly 1" at first,
+    assert (np.diff(changes[spreading:]) <= 0).all()  # then only falling (Figure 2.1)
     tail = solution.max_changes[-10:]
     print(f"{name}: over the last 10 sweeps each change is {np.mean(tail[1:] / tail[:-1]):.2f} "
           "times the one before")
