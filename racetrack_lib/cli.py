@@ -180,6 +180,8 @@ def _train(args: argparse.Namespace) -> dict:
         "greedy_expected_steps": [_finite(x) for x in result.final_expected_steps],
         "steps_to_within_10pct": [None if np.isnan(x) else int(x)
                                   for x in result.steps_to_within(0.10)],
+        "steps_to_stay_within_10pct": [None if np.isnan(x) else int(x)
+                                       for x in result.steps_to_stay_within(0.10)],
         "mean_return_last_100": [float(x) for x in result.mean_return_last(100)],
         "env_steps": result.env_steps,
         "seconds": round(result.seconds, 4),

@@ -95,12 +95,30 @@ class TrainingResult:
         good = self.greedy_expected_steps <= (1 + fraction) * self.optimal_expected_steps
         return np.argmax(good, axis=1), good.any(axis=1)
 
+    def _stays_within(self, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(A,)`` index of each agent's first evaluation from which *every* later evaluation
+        is within ``fraction`` of the optimum, and ``(A,)`` whether there is one (the last
+        evaluation is within)."""
+        good = self.greedy_expected_steps <= (1 + fraction) * self.optimal_expected_steps
+        # good_from_here[:, k] is True when evaluations k, k+1, ..., K-1 are all within
+        good_from_here = np.flip(np.logical_and.accumulate(np.flip(good, axis=1), axis=1), axis=1)
+        return np.argmax(good_from_here, axis=1), good_from_here[:, -1]
+
     def steps_to_within(self, fraction: float = WITHIN) -> np.ndarray:
-        """``(A,)`` real steps until the greedy policy was first within ``fraction`` of the
-        optimum (``nan`` if never): the sample efficiency of each agent."""
+        """``(A,)`` real steps until the greedy policy was *first* within ``fraction`` of the
+        optimum (``nan`` if never): the sample efficiency of each agent. An agent may leave the
+        band again later; :meth:`steps_to_stay_within` counts only the entry that lasts."""
         first, reached = self._first_within(fraction)
         steps = self.eval_env_steps[np.arange(self.n_agents), first].astype(float)
         return np.where(reached, steps, np.nan)
+
+    def steps_to_stay_within(self, fraction: float = WITHIN) -> np.ndarray:
+        """``(A,)`` real steps until the greedy policy was within ``fraction`` of the optimum
+        *and stayed within* at every later evaluation (``nan`` if the final policy is outside):
+        the stricter measure, never smaller than :meth:`steps_to_within`."""
+        first, stays = self._stays_within(fraction)
+        steps = self.eval_env_steps[np.arange(self.n_agents), first].astype(float)
+        return np.where(stays, steps, np.nan)
 
     def seconds_to_within(self, fraction: float = WITHIN) -> np.ndarray:
         """``(A,)`` seconds of learning (one core, evaluations excluded) until the greedy policy
@@ -111,12 +129,21 @@ class TrainingResult:
     def median_steps_to_within(self, fraction: float = WITHIN) -> float:
         """The median over agents of :meth:`steps_to_within`, an agent that never got there
         counting as infinitely slow (so the median is ``inf`` when half of them never did)."""
-        steps = self.steps_to_within(fraction)
-        return float(np.median(np.where(np.isnan(steps), np.inf, steps)))
+        return _median_with_never(self.steps_to_within(fraction))
+
+    def median_steps_to_stay_within(self, fraction: float = WITHIN) -> float:
+        """The median over agents of :meth:`steps_to_stay_within`, an agent whose final policy
+        is outside counting as infinitely slow."""
+        return _median_with_never(self.steps_to_stay_within(fraction))
 
     def mean_return_last(self, episodes: int = 100) -> np.ndarray:
         """``(A,)`` mean return of each agent's last ``episodes`` episodes."""
         return self.returns[:, -episodes:].mean(axis=1)
+
+
+def _median_with_never(steps: np.ndarray) -> float:
+    """The median of ``steps``, ``nan`` (never) counting as infinitely many."""
+    return float(np.median(np.where(np.isnan(steps), np.inf, steps)))
 
 
 @dataclass

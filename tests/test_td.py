@@ -190,6 +190,20 @@ def test_median_steps_to_within_counts_agents_that_never_got_there():
     assert result.median_steps_to_within(0.10) == np.inf  # half never got there
 
 
+def test_steps_to_stay_within_counts_only_the_entry_that_lasts():
+    result = train(AgentConfig(num_episodes=10), "track1", n_agents=3, seed=0, eval_every=5)
+    result.eval_env_steps = np.array([[10, 20, 30, 40, 50]] * 3)
+    result.greedy_expected_steps = np.array([
+        [30.0, 12.5, 14.0, 12.5, 12.2],  # in at 20, out at 30, in for good from 40
+        [30.0, 12.5, 12.5, 12.5, 12.5],  # in for good from 20
+        [30.0, 12.5, 12.5, 12.5, 14.0],  # in at 20, but the final policy is outside
+    ])
+    np.testing.assert_array_equal(result.steps_to_within(0.10), [20, 20, 20])
+    np.testing.assert_array_equal(result.steps_to_stay_within(0.10), [40, 20, np.nan])
+    assert result.median_steps_to_stay_within(0.10) == 40.0  # median of 20, 40, inf
+    assert result.median_steps_to_within(0.10) == 20.0
+
+
 COMPILED_VS_PYTHON = """
 import json, sys
 from racetrack_lib.config import AgentConfig
