@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 from numba import njit
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
 
 from .errors import check_range
 from .rules import (
@@ -210,19 +212,27 @@ def run_episode(
 def _finish_reachable(next_states: np.ndarray, start_states: np.ndarray) -> bool:
     """Whether some sequence of actions leads from the start line to the finish.
 
-    Grows the set of states that can finish, one step further back per pass, until it stops
-    growing. (Every car moves up or right each step off the start line, so passes are few.)
+    One breadth-first search backwards from the finish over the graph of intended moves, in time
+    linear in the number of states. Two extra nodes stand for "finished" and "crashed"; the crash
+    node leads to every start state, since a crash sends the car back to the start line.
     """
+    n_states = len(next_states)
+    finish_node, crash_node = n_states, n_states + 1
     intended = next_states[:, :, 0]
-    can_finish = (intended == FINISHED).any(axis=1)
-    while True:
-        restart_finishes = can_finish[start_states].any()
-        successor_finishes = np.where(intended >= 0, can_finish[intended], False)
-        crash_finishes = (intended == CRASHED) & restart_finishes
-        grown = can_finish | (successor_finishes | crash_finishes).any(axis=1)
-        if (grown == can_finish).all():
-            return bool(can_finish[start_states].any())
-        can_finish = grown
+    sources = np.repeat(np.arange(n_states), intended.shape[1])
+    targets = intended.ravel().astype(np.int64)
+    targets = np.where(targets == FINISHED, finish_node, targets)
+    targets = np.where(targets == CRASHED, crash_node, targets)
+    sources = np.concatenate([sources, np.full(len(start_states), crash_node)])
+    targets = np.concatenate([targets, start_states])
+    n_nodes = n_states + 2
+    # Reversed edges: target -> source, so the search from "finished" finds who can get there.
+    reverse = csr_matrix((np.ones(len(sources), dtype=np.int8), (targets, sources)),
+                         shape=(n_nodes, n_nodes))
+    can_finish = np.zeros(n_nodes, dtype=bool)
+    can_finish[breadth_first_order(reverse, finish_node, directed=True,
+                                   return_predecessors=False)] = True
+    return bool(can_finish[start_states].any())
 
 
 def _enumerate_states(track: Track) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
