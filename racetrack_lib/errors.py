@@ -1,6 +1,6 @@
 """The one exception type behind every "bad input" message of the library and the command line."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 
 class RacetrackError(ValueError):
@@ -33,3 +33,24 @@ def check_range(
             f"{name} = {value!r} is out of range: allowed {left}{low:g}, {high:g}{right}"
         )
     return value
+
+
+def check_count(name: str, value: int, low: int, high: float) -> int:
+    """Return ``value`` as an ``int`` if it is a whole number in ``[low, high]`` (numpy integers
+    count; ``True``, ``2.0`` and ``"2"`` do not), else raise an error naming name, value and range.
+
+    >>> check_count("n_agents", 8, 1, 10_000)
+    8
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise RacetrackError(f"{name} = {value!r} is not a whole number")
+    if not low <= value <= high:
+        raise RacetrackError(f"{name} = {value!r} is out of range: allowed [{low}, {high:g}]")
+    return int(value)
+
+
+def check_type(name: str, value: object, allowed: tuple[type, ...], what: str) -> None:
+    """Raise an error naming the parameter if ``value`` is none of the ``allowed`` types;
+    ``what`` says in words what is expected."""
+    if not isinstance(value, allowed):
+        raise RacetrackError(f"{name} = {value!r} is not {what}")

@@ -16,6 +16,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
 from .errors import check_range
+from .memory import check_fits, model_bytes, states_of_track
 from .rules import (
     CRASHED,
     FINISHED,
@@ -66,6 +67,9 @@ class TabularModel:
         # noise = 1 would freeze the car on the start line forever: no policy could finish.
         check_range("noise", noise, 0.0, 1.0, high_open=True)
         track = load_track(track)
+        n_states = states_of_track(int(np.isin(track.cells, (TRACK, START)).sum()),
+                                   len(track.start_cells))
+        check_fits(f"the model of {track.name} ({n_states:,} states)", model_bytes(n_states))
         positions, velocities, state_index = _enumerate_states(track)
         next_states = _successor_table(track, positions, velocities, state_index)
         start_rows, start_cols = track.start_cells.T

@@ -63,6 +63,8 @@ class Track:
 
 def parse_track(text: str, source: str = "<text>") -> Track:
     """Parse a track from its text; raise :class:`TrackError` naming line and column."""
+    if not isinstance(text, str):
+        raise TrackError(f"{source}: the track text is {type(text).__name__}, not a string")
     lines = text.replace("\r\n", "\n").split("\n")
     while lines and lines[-1].strip() == "":
         lines.pop()
@@ -100,6 +102,8 @@ def load_track(track: str | Path | Track) -> Track:
     """
     if isinstance(track, Track):
         return track
+    if not isinstance(track, (str, Path)):
+        raise RacetrackError(f"track = {track!r} is not a track name, path or text")
     if isinstance(track, Path):
         return _load_file(track)
     if "\n" in track:

@@ -8,9 +8,11 @@ learning curve is the true expected number of steps, not a noisy return.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +22,9 @@ from tqdm.auto import tqdm
 from .config import AgentConfig
 from .dp import expected_steps_from_start, value_iteration
 from .dyna import new_dynamics_model
-from .errors import RacetrackError
+from .errors import RacetrackError, check_count, check_type
 from .evaluation import expected_steps_of_greedy
+from .memory import check_fits, training_bytes
 from .model import TabularModel
 from .replay import new_memory
 from .td import td_episodes
@@ -258,14 +261,18 @@ def train(
             Every agent's numbers depend only on ``seed`` and its number, so they are the same
             whatever ``n_jobs`` is (tested); only the wall time changes.
     """
-    if isinstance(n_agents, bool) or not isinstance(n_agents, int) or not 1 <= n_agents <= 10_000:
-        raise RacetrackError(f"n_agents = {n_agents!r} is out of range: allowed [1, 10000]")
+    check_type("config", config, (AgentConfig,), "an AgentConfig")
+    check_type("track", track, (str, Path, Track, TabularModel),
+               "a track name, path, text, Track or TabularModel")
+    n_agents = check_count("n_agents", n_agents, 1, 10_000)
+    seed = check_count("seed", seed, 0, 2**63 - 1)
     if eval_every is None:
         eval_every = default_eval_every(config.num_episodes)
-    if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1:
-        raise RacetrackError(f"eval_every = {eval_every!r} is out of range: allowed [1, inf)")
+    eval_every = check_count("eval_every", eval_every, 1, float("inf"))
     check_n_jobs(n_jobs)
+    n_jobs = int(n_jobs)
     model = track if isinstance(track, TabularModel) else TabularModel.build(track, noise)
+    _check_training_fits(config, model, n_agents, n_jobs)
     optimum = optimal_expected_steps(model)
     checkpoints = _checkpoints(config.num_episodes, eval_every)
     if progress is None:
@@ -300,9 +307,22 @@ def train(
     )
 
 
+def _check_training_fits(config: AgentConfig, model: TabularModel, n_agents: int,
+                         n_jobs: int) -> None:
+    """Refuse, before anything is allocated, a run that cannot fit in memory."""
+    processes = min(n_agents, os.cpu_count() or 1 if n_jobs == -1 else n_jobs)
+    needed = training_bytes(model.n_states, len(model.start_states), config.num_episodes,
+                            config.memory_size, config.planning_steps > 0, n_agents, processes)
+    check_fits(f"training {n_agents} agents x {config.num_episodes} episodes on "
+               f"{model.track.name} ({model.n_states:,} states, {processes} process"
+               f"{'es' if processes > 1 else ''})", needed)
+
+
 def check_n_jobs(n_jobs: int) -> None:
     """``n_jobs`` must be -1 (one process per core) or a positive number of processes."""
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral):
+        raise RacetrackError(f"n_jobs = {n_jobs!r} is not a whole number")
+    if n_jobs == 0 or n_jobs < -1:
         raise RacetrackError(f"n_jobs = {n_jobs!r} is out of range: allowed -1 or [1, inf)")
 
 
