@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,9 +24,11 @@ from .errors import RacetrackError, check_range
 from .model import TabularModel
 from .policy import greedy_actions
 from .results import save_results
-from .training import default_eval_every, train
+from .training import TrainingResult, default_eval_every, train
 
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,13 +49,24 @@ def _add_track_arguments(command: argparse.ArgumentParser) -> None:
     """TRACK and --noise, the same for every command."""
     command.add_argument("track", help="track1, track2, or a path to a track file")
     command.add_argument("--noise", type=_number, default=0.1,
-                         help="probability in [0, 1) that a step's increments are zero "
-                              "(default 0.1)")
+                         help=f"probability in [0, {MAX_NOISE}] that a step's increments are "
+                              "zero (default 0.1)")
+
+
+# The rules allow any noise below 1, but above 0.9 the car answers its driver less than one step
+# in ten, and value iteration needs ~1,500 sweeps at 0.9 (2 s on track 1), ~50,000 at 0.99 (over
+# a minute) and more than it may take beyond: the command line offers what answers in seconds.
+MAX_NOISE = 0.9
 
 
 def _model(args: argparse.Namespace) -> TabularModel:
-    """The compiled track of TRACK and --noise (noise 1 would freeze the car at the start)."""
-    check_range("--noise", args.noise, 0.0, 1.0, high_open=True)
+    """The compiled track of TRACK and --noise."""
+    if isinstance(args.noise, float) and args.noise == args.noise and 0.9 < args.noise < 1.0:
+        raise RacetrackError(
+            f"--noise = {args.noise!r} is out of range: allowed [0, {MAX_NOISE}] (above "
+            f"{MAX_NOISE} the car answers its driver less than one step in ten, and solving "
+            "the track exactly takes minutes or more)")
+    check_range("--noise", args.noise, 0.0, MAX_NOISE)
     return TabularModel.build(args.track, args.noise)
 
 
@@ -113,7 +128,9 @@ def build_parser(preset_name: str | None = None) -> argparse.ArgumentParser:
                             "(default %(default)s)")
     train.add_argument("--preset", default=None,
                        help="start from a named configuration: "
-                            f"{', '.join(PRESETS)} (the seed's agent, 20 agents x 150 episodes)")
+                            f"{', '.join(PRESETS)} (combined-150: naive Q(0.9) with replay "
+                            "10000/32 and 5 Dyna-Q planning steps, constant alpha 0.1, gamma "
+                            "0.99, 20 agents x 150 episodes; chapter 7)")
     train.add_argument("--agents", type=_whole, default=default_agents,
                        help="number of independent agents (default %(default)s)")
     train.add_argument("--episodes", type=_whole, default=defaults.num_episodes,
@@ -140,17 +157,36 @@ def _whole(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
+# The option that sets each AgentConfig field, so that an error names what the user typed.
+FIELD_OPTIONS = {
+    "alpha": "--alpha", "alpha_power": "--alpha-power", "alpha_min": "--alpha-min",
+    "gamma": "--gamma", "epsilon_start": "--epsilon", "epsilon_decay": "--epsilon-decay",
+    "epsilon_min": "--epsilon-min", "target": "--target", "num_episodes": "--episodes",
+    "trace_decay": "--trace-decay", "trace_schedule": "--trace-schedule",
+    "trace_kind": "--trace-kind", "q_lambda": "--q-lambda", "memory_size": "--memory-size",
+    "batch_size": "--batch-size", "planning_steps": "--planning-steps",
+    "model_kind": "--model-kind",
+}
+
+
+def _with_option_names(message: str) -> str:
+    """``num_episodes = 0 is out of range`` -> ``--episodes = 0 is out of range``."""
+    pattern = r"(?<![\w-])(" + "|".join(FIELD_OPTIONS) + r")\b(?= =)"
+    return re.sub(pattern, lambda match: FIELD_OPTIONS[match.group(1)], message)
+
+
+def _config_from_options(args: argparse.Namespace) -> AgentConfig:
+    """The AgentConfig the options describe; a bad value is named by its option."""
+    try:
+        return _agent_config(args)
+    except RacetrackError as error:
+        raise RacetrackError(_with_option_names(str(error))) from None
+
+
 def _train(args: argparse.Namespace) -> dict:
     """Train ``--agents`` agents; report each final greedy policy's exact expected steps."""
-    config = AgentConfig(
-        alpha=args.alpha, alpha_power=args.alpha_power, alpha_min=args.alpha_min,
-        gamma=args.gamma, epsilon_start=args.epsilon,
-        epsilon_decay=args.epsilon_decay, epsilon_min=args.epsilon_min, target=args.target,
-        num_episodes=args.episodes, trace_decay=args.trace_decay,
-        trace_schedule=args.trace_schedule, trace_kind=args.trace_kind, q_lambda=args.q_lambda,
-        memory_size=args.memory_size, batch_size=args.batch_size,
-        planning_steps=args.planning_steps, model_kind=args.model_kind,
-    )
+    config = _config_from_options(args)
+    out = _checked_out(args.out)
     eval_every = args.eval_every if args.eval_every is not None else default_eval_every(
         config.num_episodes)
     if eval_every < 1:
@@ -162,13 +198,65 @@ def _train(args: argparse.Namespace) -> dict:
     if args.jobs == 0 or args.jobs < -1:
         raise RacetrackError(f"--jobs = {args.jobs} is out of range: allowed -1 or [1, inf)")
     model = _model(args)
-    result = train(config, model, n_agents=args.agents, seed=args.seed, eval_every=eval_every,
-                   progress=None if sys.stderr.isatty() else False, n_jobs=args.jobs)
-    if args.out and Path(args.out).suffix == ".npz":
+    try:
+        result = train(config, model, n_agents=args.agents, seed=args.seed,
+                       eval_every=eval_every, progress=None if sys.stderr.isatty() else False,
+                       n_jobs=args.jobs)
+    except RacetrackError as error:
+        raise RacetrackError(_with_option_names(_training_message(str(error)))) from None
+    if out is not None and out.suffix == ".npz":
         try:
-            save_results(args.out, [result])
+            save_results(out, [result])
         except OSError as error:
-            raise RacetrackError(f"--out {args.out}: cannot write ({error.strerror})") from None
+            raise RacetrackError(f"--out {out}: cannot write ({error.strerror})") from None
+    return _train_summary(args, model, config, eval_every, result)
+
+
+def _training_message(message: str) -> str:
+    """The library's names of train()'s arguments, as the options that set them."""
+    for name, option in (("n_agents", "--agents"), ("n_jobs", "--jobs"), ("seed", "--seed"),
+                         ("eval_every", "--eval-every")):
+        message = re.sub(rf"^{name} = ", f"{option} = ", message)
+    return message
+
+
+def _checked_out(out: str | None) -> Path | None:
+    """``--out`` as a path, checked before any training: its folder must exist and take a new
+    file (a test file is made and removed), and it must not be a folder itself."""
+    if out is None:
+        return None
+    path = Path(out)
+    folder = path.parent
+    if path.is_dir():
+        raise RacetrackError(f"--out {out}: is a folder, not a file")
+    if not folder.exists():
+        raise RacetrackError(f"--out {out}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise RacetrackError(f"--out {out}: {folder} is not a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".probe"):
+            pass
+    except OSError as error:
+        raise RacetrackError(f"--out {out}: cannot write in {folder} ({error.strerror})") from None
+    return path
+
+
+def _agent_config(args: argparse.Namespace) -> AgentConfig:
+    """The options' values as an AgentConfig (checked by AgentConfig itself)."""
+    return AgentConfig(
+        alpha=args.alpha, alpha_power=args.alpha_power, alpha_min=args.alpha_min,
+        gamma=args.gamma, epsilon_start=args.epsilon,
+        epsilon_decay=args.epsilon_decay, epsilon_min=args.epsilon_min, target=args.target,
+        num_episodes=args.episodes, trace_decay=args.trace_decay,
+        trace_schedule=args.trace_schedule, trace_kind=args.trace_kind, q_lambda=args.q_lambda,
+        memory_size=args.memory_size, batch_size=args.batch_size,
+        planning_steps=args.planning_steps, model_kind=args.model_kind,
+    )
+
+
+def _train_summary(args: argparse.Namespace, model: TabularModel, config: AgentConfig,
+                   eval_every: int, result: TrainingResult) -> dict:
+    """What ``train`` prints (and writes to a ``.json`` ``--out``)."""
     return {
         "track": model.track.name,
         "noise": model.noise,
@@ -239,15 +327,23 @@ def _print_text(command: str, result: dict) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``racetrack`` console script; returns the exit status."""
+    argv = _negative_numbers_attached(sys.argv[1:] if argv is None else list(argv))
     try:
         args = build_parser(_preset_name(argv)).parse_args(argv)
         result = args.run(args)
+        text = json.dumps(result, indent=2)
+        if getattr(args, "out", None) and Path(args.out).suffix != ".npz":
+            _write_atomically(Path(args.out), text + "\n")
     except RacetrackError as error:
         print(f"racetrack: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    text = json.dumps(result, indent=2)
-    if getattr(args, "out", None) and Path(args.out).suffix != ".npz":
-        _write_atomically(Path(args.out), text + "\n")
+    except KeyboardInterrupt:
+        print("racetrack: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        print("racetrack: error: out of memory (try fewer agents, episodes or --jobs, or a "
+              "smaller --memory-size)", file=sys.stderr)
+        return EXIT_FAILED
     if args.json:
         print(text)
     else:
@@ -255,11 +351,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _negative_numbers_attached(argv: list[str]) -> list[str]:
+    """``--noise -1e-3`` -> ``--noise=-1e-3``: argparse takes a negative number written with an
+    exponent for an option, and would report the value as missing instead of out of range."""
+    attached: list[str] = []
+    for token in argv:
+        if (attached and attached[-1].startswith("--") and "=" not in attached[-1]
+                and token.startswith("-") and _is_number(token)):
+            attached[-1] = f"{attached[-1]}={token}"
+        else:
+            attached.append(token)
+    return attached
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _preset_name(argv: Sequence[str] | None) -> str | None:
     """The value of ``--preset`` if given (read first: the preset sets the other defaults)."""
     early = _Parser(add_help=False)  # its errors are one line too
     early.add_argument("--preset", default=None)
-    name = early.parse_known_args(sys.argv[1:] if argv is None else argv)[0].preset
+    name = early.parse_known_args(argv)[0].preset
     if name is not None and name not in PRESETS:
         raise RacetrackError(f"--preset {name!r} is not one of {', '.join(PRESETS)}")
     return name

@@ -19,7 +19,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 from scipy.sparse.linalg import spsolve
 
-from .errors import check_range
+from .errors import RacetrackError, check_range
 from .model import TabularModel
 from .rules import CRASHED, FINISHED, REWARD_PER_STEP
 
@@ -44,8 +44,10 @@ class ValueIterationResult:
 def backup(model: TabularModel, values: np.ndarray, gamma: float = 1.0) -> np.ndarray:
     """One Bellman backup of every (state, action) pair: ``Q(s, a)`` from ``V``.
 
-    ``Q(s, a) = r + gamma * [(1 - p) * V(s'_a) + p * V(s'_0)]``  (the bracket of S&B eq. 4.2),
-    with ``V(finish) = 0`` and ``V(crash) = mean_b V(b)`` over the start states ``b``.
+    ``Q(s, a) = r + gamma * [(1 - p) * V(s'_a) + p * V(s'_0)]``: the term S&B eq. 4.1 and 4.10
+    maximise over ``a`` (their sum over ``s', r`` of ``p(s', r | s, a) [r + gamma V(s')]``) with
+    the racetrack's two outcomes, ``V(finish) = 0`` and ``V(crash) = mean_b V(b)`` over the start
+    states ``b``.
 
     Args:
         values: ``V``, shape ``(n_states,)``.
@@ -82,10 +84,33 @@ def value_iteration(
         values = new_values
         if max_changes[-1] < tol:
             break
+        _stop_if_too_slow(max_changes, tol, max_sweeps, model.noise)
     else:
-        raise RuntimeError(f"value iteration did not converge in {max_sweeps} sweeps")
+        raise RacetrackError(f"value iteration did not converge in {max_sweeps} sweeps "
+                             f"(noise = {model.noise})")
     return ValueIterationResult(values, backup(model, values, gamma), len(max_changes),
                                 np.array(max_changes))
+
+
+def _stop_if_too_slow(max_changes: list[float], tol: float, max_sweeps: int,
+                      noise: float) -> None:
+    """Once the largest change shrinks geometrically, predict the sweeps still needed from its
+    rate over the last 100 sweeps; stop at once if they clearly exceed ``max_sweeps`` (by 10 %:
+    the prediction is close, 1,488 for the 1,483 sweeps of track 1 at noise 0.9), rather than
+    after all of them."""
+    sweeps = len(max_changes)
+    if sweeps < 200 or sweeps % 100:
+        return
+    before, now = max_changes[-101], max_changes[-1]
+    if not 0.0 < now < before:
+        return
+    rate = (now / before) ** (1 / 100)
+    needed = sweeps + np.log(tol / now) / np.log(rate)
+    if needed > 1.1 * max_sweeps:
+        raise RacetrackError(
+            f"value iteration would need about {needed:,.0f} sweeps (noise = {noise}), more "
+            f"than max_sweeps = {max_sweeps:,}: the largest change shrinks by a factor of only "
+            f"{rate:.6f} a sweep")
 
 
 def policy_evaluation(

@@ -55,8 +55,8 @@ def test_solve_text_output(capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["solve", "track1", "--noise", "1.5"], "--noise = 1.5 is out of range: allowed [0, 1)"),
-        (["solve", "track1", "--noise", "1"], "--noise = 1.0 is out of range: allowed [0, 1)"),
+        (["solve", "track1", "--noise", "1.5"], "--noise = 1.5 is out of range: allowed [0, 0.9]"),
+        (["solve", "track1", "--noise", "1"], "--noise = 1.0 is out of range: allowed [0, 0.9]"),
         (["solve", "track1", "--gamma", "0"], "--gamma = 0.0 is out of range: allowed (0, 1]"),
         (["solve", "track1", "--gamma", "abc"], "argument --gamma: 'abc' is not a number"),
         (["solve", "track9"], "track9: no such track file"),
@@ -132,24 +132,24 @@ def test_train_is_reproducible_and_agents_independent(default_training_runs):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--alpha", "1.5"], "alpha = 1.5 is out of range: allowed (0, 1]"),
-        (["--gamma", "-1"], "gamma = -1.0 is out of range: allowed (0, 1]"),
-        (["--epsilon-decay", "0"], "epsilon_decay = 0.0 is out of range: allowed (0, 1]"),
+        (["--alpha", "1.5"], "--alpha = 1.5 is out of range: allowed (0, 1]"),
+        (["--gamma", "-1"], "--gamma = -1.0 is out of range: allowed (0, 1]"),
+        (["--epsilon-decay", "0"], "--epsilon-decay = 0.0 is out of range: allowed (0, 1]"),
         (["--jobs", "0"], "--jobs = 0 is out of range: allowed -1 or [1, inf)"),
-        (["--target", "td0"], "target = 'td0' is not one of q_learning, sarsa"),
-        (["--episodes", "0"], "num_episodes = 0 is out of range"),
+        (["--target", "td0"], "--target = 'td0' is not one of q_learning, sarsa"),
+        (["--episodes", "0"], "--episodes = 0 is out of range"),
         (["--agents", "0"], "--agents = 0 is out of range: allowed [1, 10000]"),
         (["--eval-every", "0"], "--eval-every = 0 is out of range"),
         (["--episodes", "ten"], "argument --episodes: 'ten' is not a whole number"),
-        (["--noise", "1"], "--noise = 1.0 is out of range: allowed [0, 1)"),
-        (["--memory-size", "-5"], "memory_size = -5 is out of range"),
+        (["--noise", "1"], "--noise = 1.0 is out of range: allowed [0, 0.9]"),
+        (["--memory-size", "-5"], "--memory-size = -5 is out of range"),
         (["--memory-size", "10", "--batch-size", "11"],
-         "batch_size = 11 is out of range: allowed [1, memory_size = 10] with replay"),
-        (["--memory-size", "10", "--batch-size", "0"], "batch_size = 0 is out of range"),
-        (["--batch-size", "-1"], "batch_size = -1 is out of range"),
-        (["--alpha-power", "2"], "alpha_power = 2.0 is out of range: allowed [0, 1]"),
-        (["--trace-decay", "1.5"], "trace_decay = 1.5 is out of range: allowed [0, 1]"),
-        (["--trace-schedule", "fast"], "trace_schedule = 'fast' is not one of ramp, constant"),
+         "--batch-size = 11 is out of range: allowed [1, --memory-size = 10] with replay"),
+        (["--memory-size", "10", "--batch-size", "0"], "--batch-size = 0 is out of range"),
+        (["--batch-size", "-1"], "--batch-size = -1 is out of range"),
+        (["--alpha-power", "2"], "--alpha-power = 2.0 is out of range: allowed [0, 1]"),
+        (["--trace-decay", "1.5"], "--trace-decay = 1.5 is out of range: allowed [0, 1]"),
+        (["--trace-schedule", "fast"], "--trace-schedule = 'fast' is not one of ramp, constant"),
     ],
 )
 def test_train_bad_input_exits_2_naming_the_parameter(args, message):
@@ -173,28 +173,36 @@ def test_train_out_file_is_written_whole(tmp_path: Path):
     assert out.read_text() == before
 
 
-def test_seed_preset_sets_the_defaults_and_options_override_it():
+def test_combined_preset_sets_the_defaults_and_options_override_it():
     from racetrack_lib.cli import build_parser
     from racetrack_lib.config import PRESETS, preset
 
-    args = build_parser("seed").parse_args(["train", "track1", "--preset", "seed"])
+    args = build_parser("combined-150").parse_args(["train", "track1", "--preset",
+                                                    "combined-150"])
     assert args.agents == 20 and args.episodes == 150
-    config = preset("seed")
+    config = preset("combined-150")
     assert (config.q_lambda, config.trace_decay, config.trace_schedule) == ("naive", 0.9,
                                                                            "constant")
     assert (config.alpha, config.alpha_power, config.gamma) == (0.1, 0.0, 0.99)
     assert (config.memory_size, config.batch_size, config.planning_steps) == (10_000, 32, 5)
     assert config.epsilon(0) == 1.0 and config.epsilon(149) == pytest.approx(0.01)
     assert config.epsilon(148) > 0.01
-    completed = run_cli("train", "track1", "--preset", "seed", "--episodes", "20", "--agents",
-                        "2", "--json")
+    completed = run_cli("train", "track1", "--preset", "combined-150", "--episodes", "20",
+                        "--agents", "2", "--json")
     summary = json.loads(completed.stdout)
     assert summary["agents"] == 2
-    assert summary["config"] == {**PRESETS["seed"], "num_episodes": 20,
+    assert summary["config"] == {**PRESETS["combined-150"], "num_episodes": 20,
                                  "max_episode_steps": 100_000}
 
 
 def test_unknown_preset_exits_2():
     completed = run_cli("train", "track1", "--preset", "fast")
     assert completed.returncode == 2
-    assert completed.stderr.strip() == "racetrack: error: --preset 'fast' is not one of seed"
+    assert (completed.stderr.strip()
+            == "racetrack: error: --preset 'fast' is not one of combined-150")
+
+
+def test_the_old_preset_name_is_gone():
+    """The preset is named after what it is; "seed" would read as the random seed (--seed)."""
+    completed = run_cli("train", "track1", "--preset", "seed")
+    assert completed.returncode == 2 and "not one of combined-150" in completed.stderr
