@@ -19,7 +19,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 from scipy.sparse.linalg import spsolve
 
-from .errors import RacetrackError, check_range
+from .errors import RacetrackError, check_range, check_type
 from .model import TabularModel
 from .rules import CRASHED, FINISHED, REWARD_PER_STEP
 
@@ -74,6 +74,7 @@ def value_iteration(
     fall monotonically to ``V*`` also when ``gamma = 1`` (every step costs, so a policy that never
     finishes has value minus infinity and cannot be optimal).
     """
+    _check_model(model)
     check_range("gamma", gamma, 0.0, 1.0, low_open=True)
     values = np.zeros(model.n_states)
     max_changes = []
@@ -90,6 +91,10 @@ def value_iteration(
                              f"(noise = {model.noise})")
     return ValueIterationResult(values, backup(model, values, gamma), len(max_changes),
                                 np.array(max_changes))
+
+
+def _check_model(model: TabularModel) -> None:
+    check_type("model", model, (TabularModel,), "a TabularModel (TabularModel.build(track))")
 
 
 def _stop_if_too_slow(max_changes: list[float], tol: float, max_sweeps: int,
@@ -128,6 +133,7 @@ def policy_evaluation(
     Returns:
         ``V^pi``, shape ``(n_states,)``; ``-V^pi`` are expected steps when ``gamma = 1``.
     """
+    _check_model(model)
     check_range("gamma", gamma, 0.0, 1.0, low_open=True)
     action_probs = _action_probabilities(model, policy)
     transitions = _policy_transitions(model, action_probs)
@@ -149,14 +155,22 @@ def _action_probabilities(model: TabularModel, policy: np.ndarray) -> np.ndarray
     """``pi(a|s)`` as an ``(n_states, 9)`` array, from either form of policy."""
     policy = np.asarray(policy)
     if policy.shape == (model.n_states,):
+        if not np.issubdtype(policy.dtype, np.integer):
+            raise RacetrackError(f"policy has dtype {policy.dtype}: a deterministic policy "
+                                 "holds action numbers (integers 0..8)")
+        bad = np.flatnonzero((policy < 0) | (policy >= model.n_actions))
+        if len(bad):  # -1 would silently index action 8
+            raise RacetrackError(f"policy[{bad[0]}] = {policy[bad[0]]} is not an action: "
+                                 f"allowed 0..{model.n_actions - 1}")
         one_hot = np.zeros((model.n_states, model.n_actions))
         one_hot[np.arange(model.n_states), policy] = 1.0
         return one_hot
     if policy.shape == (model.n_states, model.n_actions):
-        if not np.allclose(policy.sum(axis=1), 1.0) or (policy < 0).any():
-            raise ValueError("a stochastic policy's rows must be probabilities summing to 1")
+        if (not np.issubdtype(policy.dtype, np.number) or not np.isfinite(policy).all()
+                or not np.allclose(policy.sum(axis=1), 1.0) or (policy < 0).any()):
+            raise RacetrackError("a stochastic policy's rows must be probabilities summing to 1")
         return policy.astype(float)
-    raise ValueError(
+    raise RacetrackError(
         f"policy has shape {policy.shape}: expected ({model.n_states},) or "
         f"({model.n_states}, {model.n_actions})"
     )

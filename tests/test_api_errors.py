@@ -98,3 +98,25 @@ def test_memory_estimate_of_a_model_is_close_to_what_building_it_takes():
     estimate = memory.model_bytes(model.n_states)
     assert memory.states_of_track(20 * 199, 20) == model.n_states  # 199 cells a row are not F
     assert 0.8 * estimate < peak <= estimate  # an estimate that errs on the safe side, closely
+
+
+def test_policy_evaluation_refuses_a_policy_that_is_no_policy(track1_model):
+    n = track1_model.n_states
+    cases = [
+        (np.full(n, -1), r"^policy\[0\] = -1 is not an action: allowed 0\.\.8"),
+        (np.full(n, 9), r"^policy\[0\] = 9 is not an action"),
+        (np.full(n, 4.0), r"^policy has dtype float64: a deterministic policy holds action"),
+        (np.full((n, 9), np.nan), r"^a stochastic policy's rows must be probabilities"),
+        (np.zeros(3, dtype=int), r"^policy has shape \(3,\)"),
+    ]
+    for policy, message in cases:
+        with pytest.raises(RacetrackError, match=message):
+            rl.policy_evaluation(track1_model, policy)
+
+
+@pytest.mark.parametrize("model", [None, "track1", 3])
+def test_dynamic_programming_names_a_model_that_is_no_model(model):
+    with pytest.raises(RacetrackError, match=r"^model = .* is not a TabularModel"):
+        rl.value_iteration(model)
+    with pytest.raises(RacetrackError, match=r"^model = .* is not a TabularModel"):
+        rl.policy_evaluation(model, np.zeros(7014, dtype=int))
