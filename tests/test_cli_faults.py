@@ -10,8 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from racetrack_lib import cli
+
+TRACKS = Path(__file__).parent / "data" / "tracks"
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -151,3 +155,30 @@ def test_out_on_a_read_only_file_system_is_refused(read_only_folder, capsys,
     assert capsys.readouterr().err.strip() == (
         f"racetrack: error: --out {destination}: cannot write in {read_only_folder} "
         "(Read-only file system)")
+
+
+PATH_PARTS = st.sampled_from(["missing", "a_file.txt", "folder", ".", "..", "new"])
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(PATH_PARTS, min_size=0, max_size=3),
+       name=st.sampled_from(["result.json", "result.npz", "folder", "a_file.txt", ""]))
+def test_any_out_path_writes_a_whole_file_or_exits_2_with_one_line(tmp_path_factory, capsys,
+                                                                   parts, name):
+    root = tmp_path_factory.mktemp("out")
+    (root / "folder").mkdir()
+    (root / "a_file.txt").write_text("keep me")
+    destination = root.joinpath(*parts, name) if name else root.joinpath(*parts)
+    status = cli.main(["train", str(TRACKS / "straight.txt"), "--episodes", "3", "--agents", "1",
+                       "--out", str(destination)])
+    captured = capsys.readouterr()
+    assert status in (0, 2), captured.err
+    if status == 2:
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"racetrack: error: --out {destination}")
+    else:
+        assert destination.is_file() and destination.stat().st_size > 0
+    assert (root / "a_file.txt").read_text() == "keep me" or destination == root / "a_file.txt"
+    leftovers = [p for p in root.rglob(".*") if p.suffix in (".tmp", ".probe")]
+    assert leftovers == []  # no temporary or probe file is ever left behind
