@@ -27,6 +27,8 @@
 # code, it shows the library's own source, so what you read is what runs.
 
 # %%
+from fractions import Fraction
+
 import gymnasium as gym
 import matplotlib.pyplot as plt
 import numpy as np
@@ -40,7 +42,7 @@ from racetrack_lib.show import show_source
 #
 # A track is a text grid, one character a cell, row 0 at the top: `#` is a wall (off the track),
 # `.` is track, `S` is the start line and `F` the finish line. These are the two tracks of
-# Figure 5.5 of the book; the car starts at the bottom and must reach the finish line on the
+# Sutton & Barto's Figure 5.5; the car starts at the bottom and must reach the finish line on the
 # right by turning a corner.
 
 # %%
@@ -67,9 +69,9 @@ except rl.TrackError as error:
 # %% [markdown]
 # ## The rules, exactly
 #
-# The exercise leaves a few details open, and published solutions fill them in differently,
-# which is why they report slightly different "optimal" numbers. This book fixes one reading;
-# the choices the book does not make are marked *(ours)*.
+# The exercise leaves a few details open. This book fixes one reading of each, and marks the
+# choices that are ours rather than the exercise's with *(ours)*. Another reading of these corner
+# cases would make a slightly different problem, with its own optimal numbers.
 #
 # **State.** The car's position (row, column) on a track or start cell, and its velocity
 # $(v_\uparrow, v_\rightarrow)$: how many cells it moves up and right per step, each an integer
@@ -84,8 +86,8 @@ except rl.TrackError as error:
 # 1. **Noise.** With probability $p = 0.1$, independently at every step, both increments are
 #    zero whatever the action.
 # 2. **Velocity.** Each component of $v + \Delta v$ is clipped to $0..4$. If the result is $(0, 0)$
-#    and the car is not on the start line, the velocity stays what it was *(ours: the book only
-#    forbids $(0, 0)$)*.
+#    and the car is not on the start line, the velocity stays what it was *(ours: the exercise
+#    only forbids $(0, 0)$)*.
 # 3. **Path.** The car moves from the centre of its cell by $v_\uparrow$ rows up and
 #    $v_\rightarrow$ columns right, along the straight segment between the two cell centres. It
 #    passes every cell whose *closed* square the segment touches - an edge or a corner point is
@@ -117,7 +119,13 @@ plt.show()
 # %% [markdown]
 # The diagonal move (1, 1) passes exactly through the corner of four cells at $t = 1/2$: the
 # cell above, the cell to the right and the end cell are all touched at that instant, so they form
-# one group. The library computes these groups with exact fractions:
+# one group. The library computes these groups with exact fractions; each group is
+# `(t, cells)`, a cell given as (rows down, columns right) from the car's cell:
+
+# %%
+print("path_cells(1, 1):", rules.path_cells(1, 1))
+# "the cell above, the cell to the right and the end cell ... form one group" at t = 1/2
+assert rules.path_cells(1, 1) == ((Fraction(1, 2), ((-1, 0), (-1, 1), (0, 1))),)
 
 # %%
 show_source(rules.path_cells)
@@ -136,9 +144,10 @@ show_source(rules.next_velocity, rules.move_outcomes)
 # velocities; start cells also hold a car at rest.
 
 # %%
+models = {}
 for name, track in tracks.items():
     n_cells = int(np.isin(track.cells, [1, 2]).sum())
-    model = rl.TabularModel.build(track, noise=0.1)
+    model = models[name] = rl.TabularModel.build(track, noise=0.1)
     print(f"{name}: {track.shape[0]} x {track.shape[1]} grid, {n_cells} drivable cells, "
           f"{len(track.start_cells)} start cells -> {n_cells} x 24 + {len(track.start_cells)} "
           f"= {model.n_states} states, {model.n_actions} actions")
@@ -161,7 +170,7 @@ for dv_up in (1, 0, -1):
 # or `CRASHED` (-2). Dynamics then cost one table lookup, and so does everything built on them.
 
 # %%
-model = rl.TabularModel.build("track1", noise=0.1)
+model = models["track1"]
 print("next_states has shape", model.next_states.shape, "(states, actions, [intended, noise])")
 state = model.state_id(31, 5, 0, 0)  # start cell in column 5, at rest
 for action in (rules.action_number(1, 0), rules.action_number(1, 1), rules.action_number(0, -1)):
@@ -224,27 +233,35 @@ print(f"random driver, 30 episodes: mean {episodes[:, 0].mean():.0f} steps "
       f"mean {episodes[:, 1].mean():.0f} crashes per episode")
 
 # %% [markdown]
-# Thirty episodes are a noisy estimate. Because the model is a table, we need not guess: the
+# Thirty episodes are a noisy estimate. Because the model is a table, we need not guess.
+# A **policy** is a rule for choosing actions: a deterministic policy $\pi(s)$ names one action
+# for each state $s$, a stochastic one gives each action $a$ a probability $\pi(a \mid s)$. The
 # expected number of steps of *any* policy solves one linear system (chapter 2 explains how).
-# For the uniformly random policy, $\pi(a \mid s) = 1/9$:
+# The random driver is the stochastic policy $\pi(a \mid s) = 1/9$ for every state and action:
 
 # %%
 uniform = np.full((model.n_states, model.n_actions), 1 / 9)
 random_steps = rl.expected_steps_from_start(model, rl.policy_evaluation(model, uniform))
 print(f"random driver, exact expected steps from the start line: {random_steps:.1f}")
 assert 2400 < random_steps < 2600  # the prose below quotes "about 2,500"
+assert episodes[:, 1].mean() > 100  # "the simulated episodes above crashed hundreds of times"
 
 # %% [markdown]
-# About 2,500 steps, most of them spent crashing and restarting. Chapter 2 will show that a
-# good driver needs about 12.
+# About 2,500 steps, and the simulated episodes above crashed hundreds of times each: the random
+# driver keeps being sent back to the start line. Chapter 2 will show that a good driver needs
+# about 12.
 
 # %% [markdown]
 # ## Why crashing can be optimal
 #
 # A crash costs one step and puts the car on a *random* start cell. From a start cell that is
 # badly placed, that lottery can be cheaper than driving. To see it cleanly, switch the noise
-# off and ask dynamic programming (next chapter) for the optimal expected steps from each start
-# cell:
+# off and ask dynamic programming (next chapter) for the best a driver can do. Its answer comes in
+# two tables. `solution.values` holds the **optimal value** $V^*(s)$ of every state: the best
+# expected return from $s$, here minus the expected number of steps to the finish.
+# `solution.q_values` holds the **optimal action value** $Q^*(s, a)$ of every state and action:
+# the expected return of taking $a$ in $s$ and driving optimally afterwards. The optimal expected
+# steps from each start cell are then:
 
 # %%
 noiseless = rl.TabularModel.build("track1", noise=0.0)
@@ -255,6 +272,9 @@ for state, steps in zip(noiseless.start_states, steps_from):
     print(f"start cell column {col}: {steps:.2f} steps")
 restart_cost = 1 + steps_from.mean()
 print(f"crash now: 1 + mean over start cells = {restart_cost:.2f} steps")
+# "every start cell but the last needs a whole number of steps"
+assert np.allclose(steps_from[:-1], np.round(steps_from[:-1]))
+assert not np.isclose(steps_from[-1], np.round(steps_from[-1]))
 
 # %% [markdown]
 # Without noise every start cell but the last needs a whole number of steps. The rightmost
@@ -272,7 +292,9 @@ print(f"from column 8: best move that does not crash {best_drive:.2f} steps, "
 assert best_drive > -solution.values[worst] + 0.5
 
 # %% [markdown]
-# So from column 8 the optimal driver crashes on purpose and re-rolls its start cell:
+# An optimal driver takes, in every state, an action of largest $Q^*(s, a)$: the *greedy* policy
+# of $Q^*$, which `rl.greedy_actions` computes (breaking ties at random; chapter 2 shows it). So
+# from column 8 the optimal driver crashes on purpose and re-rolls its start cell:
 
 # %% mystnb={"figure": {"name": "fig-1-3", "caption": "From the start cell in column 8 the optimal driver, without noise, steers into a wall on purpose: a crash puts the car back on a random start cell, which on average is quicker than driving on from here."}}
 policy = rl.greedy_actions(solution.q_values, np.random.default_rng(0), tolerance=1e-9)
@@ -284,10 +306,29 @@ plotting.plot_episode(noiseless, episode,
 plt.show()
 
 # %% [markdown]
-# With the book's noise of 0.1 this particular crash stops paying on track 1, but on track 2 the
-# rightmost start cell prefers to crash at every noise level (chapter 2, exercise 3). It is a
-# property of the rules (crashes re-roll the start), not a bug; a variant that returned the car to
-# where it crashed would have a different optimum.
+# With the exercise's noise of 0.1 this particular crash stops paying on track 1, but on track 2
+# the rightmost start cell (column 22) still prefers to crash. Here a state *prefers to crash* when
+# one of its best actions (largest $Q^*$, to within rounding) has a crash as its intended outcome:
+
+# %%
+def prefers_to_crash(model: rl.TabularModel, q_values: np.ndarray, state: int) -> bool:
+    """Whether an action tied (to 1e-9) for the best Q*(state, a) crashes on purpose."""
+    best = q_values[state] >= q_values[state].max() - 1e-9
+    return bool((best & (model.next_states[state, :, 0] == rl.CRASHED)).any())
+
+
+for name, model_of_track in models.items():  # noise 0.1
+    row, column = model_of_track.track.start_cells[model_of_track.track.start_cells[:, 1].argmax()]
+    rightmost = model_of_track.state_id(row, column, 0, 0)
+    crashes = prefers_to_crash(model_of_track, rl.value_iteration(model_of_track).q_values, rightmost)
+    print(f"{name}, noise 0.1, rightmost start cell (column {column}): prefers to crash: {crashes}")
+    # "stops paying on track 1, but on track 2 the rightmost start cell (column 22) ..."
+    assert (column, crashes) == {"track1": (8, False), "track2": (22, True)}[name]
+
+# %% [markdown]
+# Chapter 2's exercise 3 asks at which noise levels each track's start cells prefer to crash.
+# Crashing on purpose follows from rule 4, which sends a crashed car to a random start cell: a
+# crash is a move the rules allow, and an optimal driver uses it when it pays.
 #
 # ## Exercises
 #
@@ -319,11 +360,14 @@ plt.show()
 #
 # - The racetrack is a finite MDP: a state is a position and a velocity (7,014 states on track 1,
 #   12,167 on track 2), an action is one of nine velocity increments, every step pays $-1$.
-# - The rules are fixed exactly, including the corner cases the exercise leaves open; each has a
-#   test in the library.
+# - The rules are fixed exactly, including the corner cases the exercise leaves open; the test
+#   suite checks each one (`tests/test_rules.py`).
 # - The library compiles the rules once into a table of outcomes (`TabularModel`), which the
 #   Gymnasium environment, dynamic programming and every learner share.
-# - A random driver needs about 2,500 steps; the exact value of any policy comes from one linear
-#   solve; and because a crash re-rolls the start cell, crashing can be the best move.
+# - A policy chooses the actions, $\pi(s)$ or $\pi(a \mid s)$; the exact value of any policy
+#   comes from one linear solve. A random driver needs about 2,500 steps.
+# - $V^*(s)$ and $Q^*(s, a)$ are the best expected returns from a state and from a state-action
+#   pair; an optimal driver is greedy with respect to $Q^*$. Because a crash re-rolls the start
+#   cell, crashing can be its best move.
 #
 # **Next**: [chapter 2](02_dynamic_programming.ipynb) computes the optimal policy exactly - the ground truth for the whole book.
