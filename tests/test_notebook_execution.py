@@ -1,0 +1,150 @@
+"""A chapter that stalls stops the book build fast, with a message naming the chapter and the cell.
+
+scripts/notebook_execution.py executes the chapters for the book (book/conf.py hands it the job
+MyST-NB would do). These tests make a notebook stall on purpose, and reproduce the lost wake-up
+that made `make book` wait five minutes at chapter 2's explorer and then carry on as if nothing
+had happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import zmq
+import zmq.asyncio
+from book_support import ROOT, fetch_web_assets
+from jupyter_client.channels import AsyncZMQSocketChannel
+from jupyter_client.session import Session
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from notebook_execution import (
+    ChapterExecutionError,
+    SlicedPollChannel,
+    execute_notebook,
+)
+
+STALL = "time.sleep(600)  # never finishes in time"
+
+
+def write_notebook(path: Path, *sources: str) -> Path:
+    cells = [new_markdown_cell("# A chapter")] + [new_code_cell(source) for source in sources]
+    notebook = new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_a_stalled_cell_fails_within_the_timeout_naming_notebook_and_cell(tmp_path):
+    notebook = write_notebook(tmp_path / "stall.ipynb", "import time", STALL, "after = 1")
+    start = time.monotonic()
+    with pytest.raises(ChapterExecutionError) as error:
+        execute_notebook(notebook, timeout=3, name="notebooks/stall.ipynb")
+    assert time.monotonic() - start < 45  # 3 s, plus starting and stopping the kernel
+    message = str(error.value)
+    assert message.startswith("notebooks/stall.ipynb: cell 2 (code cell 2, first line: "
+                              "`time.sleep(600)")
+    assert "did not finish within 3 s" in message
+
+
+def test_an_error_names_the_cell_and_the_exception(tmp_path):
+    notebook = write_notebook(tmp_path / "error.ipynb", "x = 1",
+                              "raise ValueError('the track has no start line')")
+    with pytest.raises(ChapterExecutionError, match=r"cell 2 \(code cell 2.*raised an error"
+                                                    r"(.|\n)*the track has no start line"):
+        execute_notebook(notebook, timeout=30)
+
+
+def test_a_notebook_that_runs_reports_its_time_and_slowest_cell(tmp_path):
+    notebook = write_notebook(tmp_path / "fine.ipynb", "x = 6 * 7", "print(x)")
+    executed, report = execute_notebook(notebook, timeout=30)
+    assert executed.cells[2].outputs[0]["text"] == "42\n"
+    assert set(report.cell_seconds) == {1, 2}
+    assert "fine.ipynb: executed in" in report.summary()
+    assert nbformat.read(notebook, as_version=4).cells[2].outputs == []  # the file is untouched
+
+
+@pytest.fixture
+def stalling_book(tmp_path) -> Path:
+    """A one-chapter book with the real book/conf.py; its chapter stalls."""
+    fetch_web_assets()
+    book = tmp_path / "book"
+    (book / "notebooks").mkdir(parents=True)
+    for name in ("conf.py", "mathjax_config.js"):
+        shutil.copy(ROOT / "book" / name, book / name)
+    (book / "_vendor").symlink_to(ROOT / "book" / "_vendor")
+    (tmp_path / "scripts").symlink_to(ROOT / "scripts")  # conf.py imports notebook_execution
+    (book / "index.md").write_text("# Book\n\n```{toctree}\nnotebooks/stall\n```\n")
+    write_notebook(book / "notebooks" / "stall.ipynb", "import time", "x = 1", STALL)
+    return book
+
+
+def test_the_book_build_stops_fast_on_a_stalled_cell(stalling_book, tmp_path):
+    """sphinx-build exits non-zero within seconds of the timeout, naming chapter and cell."""
+    start = time.monotonic()
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-D", "nb_execution_timeout=3",
+         str(stalling_book), str(tmp_path / "html")],
+        capture_output=True, text=True, env=dict(os.environ, RACETRACK_REPOSITORY_URL=""))
+    assert time.monotonic() - start < 90
+    assert build.returncode != 0
+    assert "notebooks/stall.ipynb: cell 3 (code cell 3, first line: `time.sleep(600)" in build.stderr
+    assert "did not finish within 3 s" in build.stderr
+
+
+def test_the_book_builds_without_executing_when_asked(stalling_book, tmp_path):
+    """-D nb_execution_mode=off (the tests' quick build) does not execute the chapters."""
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-D", "nb_execution_mode=off",
+         "-D", "nb_execution_timeout=3", str(stalling_book), str(tmp_path / "html")],
+        capture_output=True, text=True, env=dict(os.environ, RACETRACK_REPOSITORY_URL=""))
+    assert build.returncode == 0, build.stderr
+    assert (tmp_path / "html" / "notebooks" / "stall.html").exists()
+
+
+async def wait_for_reply_after_a_send(channel_class: type, timeout: float) -> tuple[str, float]:
+    """What nbclient does at an explorer cell, made deterministic.
+
+    The client waits for the kernel's reply on the shell socket. The reply arrives; before the
+    event loop runs again, the client sends on the same socket (nbclient's stand-in for the
+    Output widget sends each captured figure back to the kernel, through jupyter_client's
+    Session.send, which sends on a plain shadow of the asyncio socket). That send consumes the
+    socket's edge-triggered wake-up, so the wait does not notice the reply.
+    """
+    kernel = zmq.Context.instance().socket(zmq.ROUTER)
+    port = kernel.bind_to_random_port("tcp://127.0.0.1")
+    client = zmq.asyncio.Context.instance().socket(zmq.DEALER)
+    client.connect(f"tcp://127.0.0.1:{port}")
+    session = Session(key=b"")
+    channel = channel_class(client, session)
+    try:
+        session.send(client, session.msg("execute_request"))
+        identity = kernel.recv_multipart()[0]
+        start = time.monotonic()
+        waiting = asyncio.ensure_future(channel.get_msg(timeout=timeout))
+        await asyncio.sleep(0.1)  # the channel is now waiting on the socket
+        session.send(kernel, session.msg("execute_reply"), ident=identity)
+        time.sleep(0.2)  # the reply arrives while the event loop is busy...
+        session.send(client, session.msg("comm_msg"))  # ...which then sends on the same socket
+        reply = await waiting
+        return reply["msg_type"], time.monotonic() - start
+    finally:
+        client.close(0)
+        kernel.close(0)
+
+
+def test_a_lost_wake_up_costs_one_slice_not_the_whole_timeout():
+    # nbclient's own channel: the reply is taken only when the wait times out, with no error
+    msg_type, seconds = asyncio.run(wait_for_reply_after_a_send(AsyncZMQSocketChannel, 3))
+    assert msg_type == "execute_reply" and seconds >= 3
+    # the book's channel polls in slices and finds it at the end of the first one
+    msg_type, seconds = asyncio.run(wait_for_reply_after_a_send(SlicedPollChannel, 3))
+    assert msg_type == "execute_reply" and seconds < 1.5
