@@ -3,32 +3,38 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The versions every check passed with (make upgrade-check moves them forward); each install uses
+# them, so a fresh clone gets what was tested
+CONSTRAINTS := requirements/constraints.txt
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS)
 PYTEST_NOTEBOOKS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 # two worker processes, each taking whole files (a chapter's cells must run in one kernel, in
 # order): 6 minutes instead of 9 on a 2-core machine
 PYTEST_PARALLEL := -n 2 --dist loadfile
 
-.PHONY: test book check-book notebooks benchmark lab clean
+.PHONY: test book check-book notebooks benchmark lab upgrade-check clean
 
-# Reinstall only when the dependency list changes (the package itself is installed editable).
+# Reinstall only when the dependency list or the tested versions change (the package itself is
+# installed editable).
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --editable '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) --editable '.[test]'
 	touch $@
 
-$(VENV)/.installed-book: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --editable '.[book]'
+$(VENV)/.installed-book: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) --editable '.[book]'
 	touch $@
 
-$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --editable '.[lab,test]'
+$(VENV)/.installed-lab: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) --editable '.[lab,test]'
 	touch $@
 
 ## make test: lint, the library's tests, every chapter re-executed and compared by nbval, and the
-## browser tests (tests/browser: the HTML book and chapter 3 in JupyterLab, in Debian's Chromium,
-## which ensure_chromium.py installs when it is missing)
+## browser tests (tests/browser: the HTML book, built with every chapter executed as `make book`
+## does, and chapter 3 in JupyterLab, in Debian's Chromium, which ensure_chromium.py installs when
+## it is missing)
 test: $(VENV)/.installed-test
 	$(BIN)/python scripts/ensure_chromium.py
 	$(BIN)/python scripts/fetch_web_assets.py  # once, before two test workers could both fetch
@@ -39,7 +45,8 @@ test: $(VENV)/.installed-test
 check-book: $(VENV)/.installed-test book
 	RACETRACK_BOOK_HTML=book/_build/html $(BIN)/python -m pytest tests/browser/test_book_html.py
 
-## make book: build the chapters, executed, into HTML (book/_build/html/index.html)
+## make book: build the chapters, executed, into HTML (book/_build/html/index.html); a cell that
+## fails or runs over the cell timeout (120 s, book/conf.py) stops it, naming chapter and cell
 book: $(VENV)/.installed-book
 	$(BIN)/python scripts/fetch_web_assets.py
 	rm -rf book/_build/html book/_build/doctrees
@@ -60,6 +67,20 @@ benchmark: $(VENV)/.installed-test
 ## make lab: open the chapters in JupyterLab
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab notebooks
+
+## make upgrade-check: install the newest releases of every dependency into a scratch venv
+## (.venv/upgrade-check), run `make test` and `make book` with them, and only if both pass
+## write their versions to requirements/constraints.txt (then review the diff and commit it)
+# (inside .venv, which git and ruff ignore)
+UPGRADE_VENV := .venv/upgrade-check
+upgrade-check:
+	rm -rf $(UPGRADE_VENV)
+	$(PYTHON) -m venv $(UPGRADE_VENV)
+	$(UPGRADE_VENV)/bin/python -m pip install --quiet --upgrade --editable '.[test,book,lab]'
+	touch $(UPGRADE_VENV)/.installed-test $(UPGRADE_VENV)/.installed-book
+	$(MAKE) VENV=$(UPGRADE_VENV) test book
+	$(UPGRADE_VENV)/bin/python scripts/write_constraints.py
+	git diff --stat -- $(CONSTRAINTS)
 
 ## make clean: remove build outputs and numba's compiled cache (numba does not notice when an
 ## inlined function in another module changes: after editing racetrack_lib, clean)

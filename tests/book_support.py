@@ -1,7 +1,11 @@
-"""Build the HTML book from the committed notebooks without executing them (about 10 s).
+"""Build the HTML book for the tests that read it.
 
-Used by the tests that read the built book (tests/test_book_build.py, tests/browser). nbval, in
-the same `make test`, checks that the committed outputs are what executing the chapters gives.
+`build_book` builds it as `make book` does, every chapter executed afresh (3-4 minutes; the
+browser test of the book, tests/browser/test_book_html.py, uses it, so a chapter that stalls or
+fails when the book executes it fails `make test`). `build_book_without_executing` renders the
+committed notebooks (about 10 s) for tests that only need the pages' structure
+(tests/test_book_build.py); nbval, in the same `make test`, checks that those committed outputs
+are what executing the chapters gives.
 """
 
 from __future__ import annotations
@@ -19,12 +23,19 @@ def fetch_web_assets() -> None:
     subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_web_assets.py")], check=True)
 
 
-def build_book_without_executing(html: Path, environment: dict[str, str] | None = None) -> Path:
+def build_book(html: Path, environment: dict[str, str] | None = None, *,
+               execute: bool = True) -> Path:
     """Build the book into `html`, warnings as errors; `environment` adds variables."""
     fetch_web_assets()
+    options = [] if execute else ["-D", "nb_execution_mode=off"]
     build = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
-         "-D", "nb_execution_mode=off", str(ROOT / "book"), str(html)],
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", *options,
+         str(ROOT / "book"), str(html)],
         capture_output=True, text=True, env=dict(os.environ, **(environment or {})))
     assert build.returncode == 0, f"the book did not build:\n{build.stderr}"
     return html
+
+
+def build_book_without_executing(html: Path, environment: dict[str, str] | None = None) -> Path:
+    """Build the book from the committed notebooks, without executing them."""
+    return build_book(html, environment, execute=False)

@@ -6,10 +6,10 @@ widget manager are served from the book itself), no script throws, no error outp
 notebook has image outputs, maths typeset by MathJax, and - where the chapter has an explorer -
 its widget controls rendered from the saved widget state, with the explorer's figure inside.
 
-Which book: ``RACETRACK_BOOK_HTML=book/_build/html`` tests the book `make book` built (every
-chapter executed afresh). Without it, the test builds the book from the committed notebooks
-without executing them (about 10 s instead of 4 minutes); nbval, in the same `make test`, checks
-that those committed outputs are what executing the chapters gives.
+Which book: the test builds it as `make book` does, every chapter executed afresh (3-4 minutes,
+on one test worker while the other runs the rest of `make test`), so a chapter that stalls or
+fails when the book executes it fails the tests, and what is checked is what readers get.
+``RACETRACK_BOOK_HTML=book/_build/html`` tests a book already built (`make check-book`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 import pytest
-from book_support import build_book_without_executing
+from book_support import build_book
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from .support import ROOT, serve_directory
@@ -48,7 +48,7 @@ def book_url(tmp_path_factory):
         html = Path(chosen).resolve()
         assert (html / "index.html").exists(), f"RACETRACK_BOOK_HTML={chosen} has no index.html"
     else:
-        html = build_book_without_executing(tmp_path_factory.mktemp("book") / "html")
+        html = build_book(tmp_path_factory.mktemp("book") / "html")
     yield from serve_directory(html)
 
 
