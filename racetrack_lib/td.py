@@ -144,7 +144,13 @@ def td_lambda_episode(q_values: np.ndarray, next_states: np.ndarray, start_state
 
         update:  n(s, a) += 1;  mark the visit of (s, a) in e;
                  Q(x, b) += alpha_n(x, b) * delta * e(x, b) for every traced pair;  e *= gamma * lambda;
-                 for Watkins's Q(lambda), if a' was exploratory (Q(s', a') < Q(s', g)), e <- 0
+                 for Watkins's Q(lambda), if a' was exploratory (Q(s', a') < Q(s', g), judged
+                 with Q before this update), e <- 0
+
+    Without cuts (SARSA, naive Q(lambda)) and with Q held fixed, the updates a pair receives
+    add up to alpha * sum_k (gamma lambda)^k delta_{t+k}: for SARSA(lambda) its lambda-return
+    minus Q; for naive Q(lambda) that plus gamma (gamma lambda)^(k-1) (max_b Q(s', b) - Q(s', a'))
+    >= 0 for every non-greedy a' taken k steps later (chapter 4; tested in test_traces.py).
 
     A crash is an ordinary step to a start state. The next action is chosen before the update
     for both targets, so the two algorithms draw their random numbers the same way; traces draw

@@ -10,8 +10,8 @@ Notation (chapter 4): ``e(s, a)`` the eligibility trace of a pair, ``lambda`` th
 
 A dense table of traces would be decayed in full at every step, ~63,000 multiplications on
 track 1. Here a trace is dropped once it falls below ``threshold`` (``(gamma * lambda)^k``
-falls below 1e-4 after 88 steps at 0.9), so a step touches a few dozen pairs. The traced pairs
-live in three arrays:
+falls below 1e-4 after 88 steps at 0.9), so a step touches at most the pairs visited in the
+last 88 steps (fewer after a Watkins cut or a revisit). The traced pairs live in three arrays:
 
     trace_pairs[i] = (s, a)    trace_values[i] = e(s, a)    slot[s, a] = i   (-1: not traced)
 

@@ -13,7 +13,7 @@ from racetrack_lib.policy import explore
 from racetrack_lib.replay import new_memory
 from racetrack_lib.rules import FINISHED
 from racetrack_lib.td import td_episodes
-from racetrack_lib.traces import TRACE_THRESHOLD, new_traces, update_traced, visit
+from racetrack_lib.traces import TRACE_THRESHOLD, clear, new_traces, update_traced, visit
 from racetrack_lib.training import Learner, run_episodes
 
 
@@ -199,11 +199,91 @@ def logged_episode(model, q_values, epsilon, rng):
         state, action = next_state, explore(greedy, epsilon, 9, rng)
 
 
+def lambda_return(rewards, bootstraps, gamma, lam, t, horizon=None):
+    """The lambda-return of step ``t`` from its definition, the weighted n-step returns of an
+    episode that ends (S&B eq. 12.3), stopped at step ``horizon`` (the episode's end, T, if
+    None; Watkins's cut otherwise, where the last return bootstraps instead of ending):
+
+        G_t^lambda = (1 - lambda) sum_{n=1}^{h-t-1} lambda^(n-1) G_{t:t+n} + lambda^(h-t-1) G_{t:h}
+
+    ``rewards[k]`` is r_{k+1}; ``bootstraps[k]`` the value that the n-step return ending at
+    step k bootstraps from (0 at the end of the episode).
+    """
+    end = len(rewards) if horizon is None else horizon
+
+    def n_step_return(n):  # G_{t:t+n}
+        discounted = sum(gamma**i * rewards[t + i] for i in range(n))
+        return discounted + gamma**n * bootstraps[t + n]
+
+    weighted = sum((1 - lam) * lam ** (n - 1) * n_step_return(n) for n in range(1, end - t))
+    return weighted + lam ** (end - t - 1) * n_step_return(end - t)
+
+
+@pytest.mark.parametrize("algorithm", ["sarsa", "watkins", "naive"])
+def test_backward_view_equals_the_forward_view_lambda_return(algorithm):
+    """With Q held fixed during an episode, accumulating traces and a fixed step size, the
+    backward view (the library's visit, update_traced and clear) adds to each pair exactly
+    alpha * (G_t^lambda - Q(s_t, a_t)) summed over its visits, G_t^lambda computed from its
+    definition (weighted n-step returns):
+
+    - SARSA(lambda): the lambda-return of the policy followed, n-step returns bootstrapping
+      from Q(s_{t+n}, a_{t+n}) (S&B section 12.7);
+    - Watkins's Q(lambda): the lambda-return of the greedy n-step returns (bootstrapping from
+      max_b Q(s_{t+n}, b)), cut at the first exploratory action (S&B section 12.10);
+    - naive Q(lambda): SARSA's lambda-return plus, for every later step t + k whose action
+      a' was not greedy, gamma (gamma lambda)^(k-1) (max_b Q(s', b) - Q(s', a')) >= 0 (the
+      upward push of chapter 4).
+    """
+    model = TabularModel.build(tiny_track("single_start"), noise=0.1)
+    gamma, lam, epsilon, alpha = 0.95, 0.6, 0.4, 0.5
+    q_frozen = -5.0 + np.random.default_rng(3).normal(size=(model.n_states, 9))
+    pairs = logged_episode(model, q_frozen, epsilon, np.random.default_rng(21))
+    steps = len(pairs)
+    best = [q_frozen[state].max() for state, _ in pairs]
+    taken = [q_frozen[state, action] for state, action in pairs]
+    exploratory = [taken[k] < best[k] for k in range(steps)]
+    assert steps >= 20 and sum(exploratory[1:]) >= 3  # there are cuts and pushes to check
+    assert len(set(pairs)) < steps  # a pair is revisited: accumulating traces add up
+    rewards = [-1.0] * steps
+    # The backward view: the TD errors under the fixed table, through the library's traces.
+    follows = [*(taken if algorithm == "sarsa" else best)[1:], 0.0]  # bootstrap of step k
+    deltas = [rewards[k] + gamma * follows[k] - taken[k] for k in range(steps)]
+    slot, trace_pairs, trace_values = new_traces(model.n_states, 9)
+    backward = np.zeros_like(q_frozen)  # the summed updates; Q itself stays fixed
+    fixed_alpha, visits = np.array([alpha]), np.ones((model.n_states, 9), dtype=np.int64)
+    n_traced = 0
+    for k, (state, action) in enumerate(pairs):
+        n_traced = visit(slot, trace_pairs, trace_values, n_traced, state, action, False)
+        n_traced = update_traced(backward, slot, trace_pairs, trace_values, n_traced,
+                                 fixed_alpha, visits, deltas[k], gamma * lam, 0.0)  # no drop
+        if algorithm == "watkins" and k + 1 < steps and exploratory[k + 1]:
+            n_traced = clear(slot, trace_pairs, n_traced)
+    # The forward view: alpha (G_t^lambda - Q(s_t, a_t)) for every step, summed per pair.
+    # bootstraps[n]: the value an n-step return ending at step n bootstraps from (0: the end)
+    on_policy = taken if algorithm in ("sarsa", "naive") else best  # naive: SARSA's + the push
+    bootstraps = [*on_policy, 0.0]
+    forward = np.zeros_like(q_frozen)
+    for t, (state, action) in enumerate(pairs):
+        horizon = None
+        if algorithm == "watkins":  # cut at the first exploratory action after t
+            horizon = next((k for k in range(t + 1, steps) if exploratory[k]), None)
+        target = lambda_return(rewards, bootstraps, gamma, lam, t, horizon)
+        if algorithm == "naive":
+            target += sum(gamma * (gamma * lam) ** (k - 1) * (best[t + k] - taken[t + k])
+                          for k in range(1, steps - t))
+        forward[state, action] += alpha * (target - q_frozen[state, action])
+    np.testing.assert_allclose(backward, forward, rtol=0, atol=1e-12)
+    assert np.abs(forward).max() > 1.0
+    if algorithm == "naive":  # the push is real: naive credits more than SARSA would
+        assert max(best[k] - taken[k] for k in range(1, steps)) > 0.1
+
+
 @pytest.mark.parametrize("target", ["sarsa", "naive"])
-def test_backward_view_equals_the_forward_view_lambda_return(target):
-    """With Q frozen during an episode, accumulating traces add to each visited pair exactly
-    alpha * (G^lambda - Q): sum over later steps t of (gamma lambda)^(t-k) delta_t (S&B eq. 12.9),
-    truncated where the trace falls below the threshold. An independent check of the update."""
+def test_the_learning_loop_credits_the_discounted_td_errors(target):
+    """The compiled loop itself (td_episodes), with a step size so small that Q barely moves
+    within the episode, adds to each visited pair alpha * sum over later steps t of
+    (gamma lambda)^(t-k) delta_t (S&B eq. 12.9 for action values), truncated where the trace
+    falls below the threshold."""
     model = TabularModel.build(tiny_track("single_start"), noise=0.1)
     gamma, lam, epsilon, alpha = 0.95, 0.6, 0.3, 1e-7
     q_frozen = -5.0 + np.random.default_rng(3).normal(size=(model.n_states, 9))
