@@ -69,17 +69,22 @@ lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab notebooks
 
 ## make upgrade-check: install the newest releases of every dependency into a scratch venv
-## (.venv/upgrade-check), run `make test` and `make book` with them, and only if both pass
-## write their versions to requirements/constraints.txt (then review the diff and commit it)
+## (.venv/upgrade-check), run `make test` and `make book` with them, and only if both pass keep
+## their versions in requirements/constraints.txt (then review the diff and commit it); if
+## anything fails, the file is put back as it was
 # (inside .venv, which git and ruff ignore)
 UPGRADE_VENV := .venv/upgrade-check
 upgrade-check:
 	rm -rf $(UPGRADE_VENV)
 	$(PYTHON) -m venv $(UPGRADE_VENV)
 	$(UPGRADE_VENV)/bin/python -m pip install --quiet --upgrade --editable '.[test,book,lab]'
+	cp $(CONSTRAINTS) $(UPGRADE_VENV)/constraints-before.txt
+	$(UPGRADE_VENV)/bin/python scripts/write_constraints.py  # the candidate, which the tests check
 	touch $(UPGRADE_VENV)/.installed-test $(UPGRADE_VENV)/.installed-book
-	$(MAKE) VENV=$(UPGRADE_VENV) test book
-	$(UPGRADE_VENV)/bin/python scripts/write_constraints.py
+	$(MAKE) VENV=$(UPGRADE_VENV) test book || { \
+		cp $(UPGRADE_VENV)/constraints-before.txt $(CONSTRAINTS); \
+		echo "upgrade-check: a check failed with the newest releases; $(CONSTRAINTS) is unchanged"; \
+		exit 1; }
 	git diff --stat -- $(CONSTRAINTS)
 
 ## make clean: remove build outputs and numba's compiled cache (numba does not notice when an

@@ -43,9 +43,10 @@ def test_launch_buttons_open_the_chapter_from_the_repository(published_book, cha
 
 
 def test_binder_installs_the_project():
-    """Binder builds its image from environment.yml, which installs this project."""
-    environment = (ROOT / "environment.yml").read_text()
-    assert re.search(r"^\s+- -e \.$", environment, re.MULTILINE)
+    """Binder builds its image from binder/ (read before the repository's root), which installs
+    this project with JupyterLab; tests/test_install_files.py checks the versions."""
+    requirements = (ROOT / "binder" / "requirements.txt").read_text()
+    assert re.search(r"^-e \.\[lab\]$", requirements, re.MULTILINE)
 
 
 @pytest.mark.parametrize(("address", "expected"), [
