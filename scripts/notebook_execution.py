@@ -4,16 +4,19 @@ The book (book/conf.py) executes every chapter with this module instead of MyST-
 executor. Both drive the kernel with nbclient; this one differs in three ways:
 
 1. It does not lose replies. nbclient waits for a cell's reply with one poll of the shell socket
-   that lasts the whole cell timeout. While an explorer cell runs, nbclient also *sends* on that
-   socket (its stand-in for the ipywidgets Output widget sends the captured figure back to the
-   kernel), and now and then the wake-up for the kernel's reply is lost: the reply sits unread in
-   the socket until the poll times out, and then nbclient takes it and carries on as if nothing
-   had happened. In `make book` that was five minutes of silence at chapter 2's explorer and
-   then success. Measured on a notebook of 40 explorer cells: about one cell in 60 waited for the
-   whole timeout although the kernel had sent its reply within a second, with ipykernel 6.31.0
-   and 7.4.0, pyzmq 26.4.0, 27.2.0 and 27.3.0 alike (so no pin of those fixes it). Here the
-   client polls in slices of POLL_SLICE seconds until the same deadline: a lost wake-up costs at
-   most one slice, and a message that is not there by the deadline still times out.
+   that lasts the whole cell timeout. While an explorer cell runs, nbclient also sends on that
+   socket: its stand-in for the ipywidgets Output widget sends each captured figure back to the
+   kernel, through jupyter_client's Session.send, which sends on a plain (not asyncio) view of
+   the socket. Such a send consumes the socket's edge-triggered wake-up, and when the kernel's
+   reply has just arrived, nothing wakes the poll: the reply sits unread until the poll times out,
+   and then nbclient takes it and carries on as if nothing had happened. In `make book` that was
+   five minutes of silence at chapter 2's explorer, then success. Measured on a notebook of 40
+   explorer cells (20 s timeout): 19 of 1280 explorer cells waited the whole timeout although the
+   kernel had replied within a second, with ipykernel 6.31.0 and 7.4.0 and pyzmq 26.4.0, 27.2.0
+   and 27.3.0 alike (so no pin of those fixes it), and none of 400 without the Output widget's
+   sends. Here the client polls in slices of POLL_SLICE seconds up to the same deadline: a lost
+   wake-up costs at most one slice (none of 400 cells stalled), and a reply that is not there by
+   the deadline still times out. tests/test_notebook_execution.py reproduces the lost wake-up.
 2. A cell that does not finish within the timeout stops the build with a message that names the
    notebook and the cell (its index, its number among the code cells and its first line), not a
    traceback of the executor.
