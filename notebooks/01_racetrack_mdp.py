@@ -106,7 +106,7 @@ except rl.TrackError as error:
 # steps: maximising return means finishing in as few steps as possible.
 #
 # Rule 3 is the subtle one. Here are the cells three moves touch, numbered by group, with the
-# time $t$ of first touch; the black square is the car's cell.
+# time $t$ of first touch; the square outlined in black is the car's cell.
 
 # %% mystnb={"figure": {"name": "fig-1-2", "caption": "Every cell a move passes through (rule 3), grouped by the instant the move first touches it; cells touched at the same instant form one group."}}
 fig, axes = plt.subplots(1, 3, figsize=(11, 4))
@@ -204,7 +204,7 @@ for action in (7, 7, 8):
 print(env.render())
 
 # %% [markdown]
-# With this seed the noise struck twice in three steps: the second and the third action changed
+# With the random seed 0 the noise struck twice in three steps: the second and the third action changed
 # nothing, and the car kept its velocity (1, 0).
 #
 # ## A random driver
