@@ -313,7 +313,9 @@ def _print_text(command: str, result: dict) -> None:
     if command == "solve":
         print(f"track {result['track']}, noise {result['noise']}, gamma {result['gamma']}: "
               f"{result['n_states']} states, {result['sweeps']} sweeps, {result['seconds']} s")
-        print(f"optimal expected steps from the start line: {result['expected_steps_from_start']}")
+        which = ("optimal expected steps" if result["gamma"] == 1.0 else
+                 f"expected steps of the optimal policy for gamma {result['gamma']}")
+        print(f"{which} from the start line: {result['expected_steps_from_start']}")
         for cell in result["per_start_cell"]:
             print(f"  start cell (row {cell['row']}, col {cell['col']}): {cell['expected_steps']}")
     elif command == "train":

@@ -50,6 +50,10 @@ def test_solve_text_output(capsys):
     assert main(["solve", "track1"]) == 0
     out = capsys.readouterr().out
     assert "optimal expected steps from the start line: 12.1" in out
+    assert main(["solve", "track1", "--gamma", "0.9"]) == 0
+    discounted = capsys.readouterr().out  # 12.14 steps: not the optimum in steps, say so
+    assert "expected steps of the optimal policy for gamma 0.9 from the start line: 12.14" in (
+        discounted)
 
 
 @pytest.mark.parametrize(
