@@ -106,6 +106,18 @@ class AgentConfig:
                 f"batch_size = {self.batch_size} is out of range: allowed [1, memory_size = "
                 f"{self.memory_size}] with replay"
             )
+        self._store_plain_numbers()
+
+    def _store_plain_numbers(self) -> None:
+        """Keep every number as a Python ``float`` or ``int``: a numpy scalar (``np.float16``,
+        ``np.int64``) would reach the compiled loops as a type they were not compiled for, and
+        would not survive a round trip through JSON."""
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.type == "float":
+                object.__setattr__(self, field.name, float(value))  # frozen: set it once here
+            elif field.type == "int":
+                object.__setattr__(self, field.name, int(value))
 
     def epsilon(self, episode: int) -> float:
         """The exploration rate of episode ``episode`` (counted from 0):

@@ -10,11 +10,12 @@ import numpy as np
 
 import racetrack_lib as rl
 from racetrack_lib import plotting
+from racetrack_lib.ablation import saved_best_policy
 
 model = rl.TabularModel.build("track1", noise=0.1)
 solution = rl.value_iteration(model)
 optimal = rl.greedy_actions(solution.q_values, np.random.default_rng(5), tolerance=1e-9)
-learned = np.load("notebooks/data/full_agent_best_policy_track1.npy").astype(np.int64)
+learned = saved_best_policy().astype(np.int64)
 for policy, title, name in ((optimal, "track 1, optimal driver", "optimal"),
                             (learned, "track 1, learned driver", "learned")):
     steps = rl.expected_steps_from_start(model, rl.policy_evaluation(model, policy))

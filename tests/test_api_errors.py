@@ -120,3 +120,16 @@ def test_dynamic_programming_names_a_model_that_is_no_model(model):
         rl.value_iteration(model)
     with pytest.raises(RacetrackError, match=r"^model = .* is not a TabularModel"):
         rl.policy_evaluation(model, np.zeros(7014, dtype=int))
+
+
+def test_numpy_scalars_in_a_config_are_stored_as_plain_numbers(track1_model):
+    numpy_config = AgentConfig(trace_decay=np.float16(0.5), alpha=np.float32(0.5),
+                               num_episodes=np.int64(30), memory_size=np.int32(100),
+                               batch_size=np.int8(4), planning_steps=np.uint16(2))
+    plain_config = AgentConfig(trace_decay=0.5, alpha=0.5, num_episodes=30, memory_size=100,
+                               batch_size=4, planning_steps=2)
+    assert numpy_config == plain_config
+    assert all(type(value) in (float, int, str) for value in numpy_config.to_dict().values())
+    trained = [train(config, track1_model, n_agents=1, seed=1, eval_every=10)
+               for config in (numpy_config, plain_config)]
+    np.testing.assert_array_equal(trained[0].q_values, trained[1].q_values)

@@ -99,7 +99,7 @@ def test_console_script_is_installed():
 
 @pytest.fixture(scope="module")
 def default_training_runs():
-    """The command of issue #4's acceptance, run twice, and with two agents."""
+    """The README's default training command, run twice, and with two agents."""
     runs = []
     for agents in ("8", "8", "2"):
         completed = run_cli("train", "track1", "--agents", agents, "--seed", "0", "--json")

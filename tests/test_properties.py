@@ -182,7 +182,7 @@ OPTIONS = ["--alpha", "--alpha-power", "--alpha-min", "--gamma", "--epsilon", "-
 # short values only: a valid "--planning-steps 9999" must still finish quickly
 SHORT_VALUES = st.text(alphabet=st.sampled_from(list("0123456789.-eainf")), min_size=1,
                        max_size=4) | st.sampled_from(["nan", "-1", "0", "1", "0.5", "1e9", "ramp",
-                                                      "sarsa", "seed", "last", ""])
+                                                      "sarsa", "combined-150", "last", ""])
 
 
 @SETTINGS
