@@ -46,7 +46,7 @@ check-book: $(VENV)/.installed-test book
 	RACETRACK_BOOK_HTML=book/_build/html $(BIN)/python -m pytest tests/browser/test_book_html.py
 
 ## make book: build the chapters, executed, into HTML (book/_build/html/index.html); a cell that
-## fails or runs over the cell timeout (120 s, book/conf.py) stops it, naming chapter and cell
+## fails, stalls (no CPU for 60 s) or computes for over 300 s stops it, naming chapter and cell
 book: $(VENV)/.installed-book
 	$(BIN)/python scripts/fetch_web_assets.py
 	rm -rf book/_build/html book/_build/doctrees

@@ -25,17 +25,17 @@ extensions = ["myst_nb"]
 # is authored as a jupytext .py file paired with an executed .ipynb; the book reads the .ipynb.
 exclude_patterns = ["_build", "**/.ipynb_checkpoints", "**/*.py"]
 
-# Execute every chapter afresh on every build. A cell that raises, or that runs longer than
-# nb_execution_timeout seconds, stops the build (exit status 2) with a message naming the chapter
-# and the cell. MyST-NB does not execute the chapters itself: scripts/notebook_execution.py does,
-# as each is read (`execute_chapter` below), because nbclient as MyST-NB drives it can wait the
-# whole timeout for a reply that the kernel has already sent and then carry on as if nothing had
-# happened (that module says why). `-D nb_execution_mode=off` builds from the committed outputs.
-# The slowest cell of any chapter takes under 20 s uncontended; 120 s leaves room for a loaded
-# machine and still stops a stalled build within two minutes.
+# Execute every chapter afresh on every build. A cell that raises, that stalls (its kernel uses
+# no CPU for racetrack_stall_seconds), or that computes for longer than nb_execution_timeout
+# seconds stops the build (exit status 2) with a message naming the chapter and the cell.
+# MyST-NB does not execute the chapters itself: scripts/notebook_execution.py does, as each is read
+# (`execute_chapter` below), because nbclient as MyST-NB drives it can wait the whole timeout for
+# a reply that the kernel has already sent and then carry on as if nothing had happened (that
+# module says why). `-D nb_execution_mode=off` builds from the committed outputs instead.
 nb_execution_mode = "force"
 nb_execution_raise_on_error = True
-nb_execution_timeout = 120
+nb_execution_timeout = 300  # generous: computing cells are slow on a loaded machine, not stalled
+racetrack_stall_seconds = 60  # an idle kernel: the build stops a minute into a stall
 nb_merge_streams = True
 
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
@@ -138,7 +138,8 @@ def execute_chapter(app, docname: str, source: list[str]) -> None:
         return
     try:
         notebook, report = execute_notebook(path, app.config.nb_execution_timeout,
-                                            name=f"{docname}.ipynb")
+                                            name=f"{docname}.ipynb",
+                                            stall_seconds=app.config.racetrack_stall_seconds)
     except ChapterExecutionError as error:
         raise ChapterExecutionFailed(str(error)) from None
     logging.getLogger(__name__).info(report.summary())
@@ -146,6 +147,7 @@ def execute_chapter(app, docname: str, source: list[str]) -> None:
 
 
 def setup(app):
+    app.add_config_value("racetrack_stall_seconds", 60, "env", types=frozenset({int, float}))
     app.connect("config-inited", take_over_execution, priority=100)  # before MyST-NB reads it
     app.connect("source-read", execute_chapter)
     app.add_post_transform(ChapterLinks)

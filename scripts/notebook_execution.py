@@ -17,9 +17,13 @@ executor. Both drive the kernel with nbclient; this one differs in three ways:
    sends. Here the client polls in slices of POLL_SLICE seconds up to the same deadline: a lost
    wake-up costs at most one slice (none of 400 cells stalled), and a reply that is not there by
    the deadline still times out. tests/test_notebook_execution.py reproduces the lost wake-up.
-2. A cell that does not finish within the timeout stops the build with a message that names the
-   notebook and the cell (its index, its number among the code cells and its first line), not a
-   traceback of the executor.
+2. A stall stops the build fast, with a message that names the notebook and the cell (its index,
+   its number among the code cells and its first line), not a traceback of the executor. A cell
+   stalls when its kernel, with the processes it started, uses no CPU for STALL_SECONDS (an idle
+   kernel uses none: measured 0.000 s in 20 s) - then the kernel is stopped and the build fails
+   at once, however loaded the machine; a cell that computes for longer than the cell timeout
+   fails too. (A cell timeout alone cannot be both short and safe: on a loaded 2-core machine
+   one cell of chapter 6 took over 120 s of honest computing.)
 3. It reports how long each notebook took and its slowest cell.
 
 Usage, to execute notebooks the way the book does (nothing is written back)::
@@ -32,12 +36,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
 
 import nbformat
+import psutil
 import zmq
 from jupyter_client import AsyncKernelManager
 from jupyter_client.asynchronous import AsyncKernelClient
@@ -46,8 +52,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from traitlets import Type, default
 
-CELL_TIMEOUT = 120  # seconds; book/conf.py's nb_execution_timeout sets the book's
+CELL_TIMEOUT = 300  # seconds a cell may compute; book/conf.py's nb_execution_timeout sets the book's
+STALL_SECONDS = 60  # seconds a cell's kernel may use no CPU; book/conf.py's racetrack_stall_seconds
 POLL_SLICE = 0.5  # seconds: the longest a lost wake-up can delay a reply
+IDLE_SHARE = 0.02  # "no CPU": under 2 % of one core over the last STALL_SECONDS
 
 
 class ChapterExecutionError(RuntimeError):
@@ -85,6 +93,52 @@ class SlicedPollKernelManager(AsyncKernelManager):
         return SlicedPollKernelClient
 
 
+class StallWatch(threading.Thread):
+    """Stops the kernel when, while a cell runs, it and its children use no CPU for `seconds`."""
+
+    def __init__(self, pid: int, seconds: float) -> None:
+        super().__init__(daemon=True)
+        self.kernel = psutil.Process(pid)
+        self.seconds = seconds
+        self.cell: int | None = None  # the index of the running cell
+        self.stalled: tuple[int, float] | None = None  # (cell, seconds idle) when it stopped it
+        self.done = threading.Event()
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for process in [self.kernel, *self.kernel.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+
+    def run(self) -> None:
+        samples: list[tuple[float, float]] = []  # (time, CPU seconds) while this cell runs
+        watched = None
+        while not self.done.wait(1.0):
+            cell = self.cell
+            if cell != watched:
+                samples, watched = [], cell
+            if cell is None:
+                continue
+            try:
+                samples.append((time.monotonic(), self.cpu_seconds()))
+            except psutil.NoSuchProcess:
+                return
+            now, cpu = samples[-1]
+            samples = [sample for sample in samples if sample[0] >= now - self.seconds - 1.5]
+            since, cpu_then = samples[0]
+            if now - since >= self.seconds and cpu - cpu_then < IDLE_SHARE * (now - since):
+                self.stalled = (cell, now - since)
+                self.kernel.kill()  # nbclient notices within a second and stops
+                return
+
+    def stop(self) -> None:
+        self.done.set()
+
+
 @dataclass
 class ExecutionReport:
     notebook: str
@@ -108,11 +162,13 @@ def describe_cell(notebook: nbformat.NotebookNode, index: int) -> str:
 
 
 def execute_notebook(path: Path, timeout: float = CELL_TIMEOUT, name: str | None = None,
+                     stall_seconds: float = STALL_SECONDS,
                      ) -> tuple[nbformat.NotebookNode, ExecutionReport]:
     """Execute a copy of `path` in its own folder; return it with a report.
 
     Raises ChapterExecutionError naming the notebook (as `name`, by default its path) and the
-    cell when a cell raises, runs longer than `timeout` seconds, or its kernel dies.
+    cell when a cell raises, stalls (its kernel uses no CPU for `stall_seconds`), runs longer
+    than `timeout` seconds, or its kernel dies.
     """
     path = Path(path)
     name = name or str(path)
@@ -120,28 +176,43 @@ def execute_notebook(path: Path, timeout: float = CELL_TIMEOUT, name: str | None
     report = ExecutionReport(name)
     running: dict[str, float | int] = {}
 
+    watch: list[StallWatch] = []
+
+    def kernel_started(notebook) -> None:
+        watch.append(StallWatch(client.km.provisioner.pid, stall_seconds))
+        watch[0].start()
+
     def cell_started(cell, cell_index: int) -> None:
         running.update(index=cell_index, start=time.monotonic())
+        watch[0].cell = cell_index
 
     def cell_finished(cell, cell_index: int, execute_reply) -> None:
+        watch[0].cell = None
         report.cell_seconds[cell_index] = time.monotonic() - running["start"]
 
     client = NotebookClient(
         notebook, timeout=timeout, allow_errors=False, kernel_manager_class=SlicedPollKernelManager,
         resources={"metadata": {"path": str(path.resolve().parent)}},
-        on_cell_execute=cell_started, on_cell_executed=cell_finished)
+        on_notebook_start=kernel_started, on_cell_execute=cell_started,
+        on_cell_executed=cell_finished)
     start = time.monotonic()
     try:
         client.execute()
     except (CellTimeoutError, CellExecutionError, DeadKernelError) as error:
         where = describe_cell(notebook, running["index"]) if running else "before its first cell"
-        if isinstance(error, CellTimeoutError):
+        if watch and watch[0].stalled:
+            what = (f"stalled: its kernel used no CPU for {watch[0].stalled[1]:.0f} s, so it was "
+                    "stopped")
+        elif isinstance(error, CellTimeoutError):
             what = f"did not finish within {timeout:g} s (the cell timeout)"
         elif isinstance(error, DeadKernelError):
             what = "lost its kernel (it died)"
         else:
             what = f"raised an error:\n{error}"
         raise ChapterExecutionError(f"{name}: {where} {what}") from None
+    finally:
+        if watch:
+            watch[0].stop()
     report.seconds = time.monotonic() - start
     # nbclient takes a reply that is already there when its wait ends: a cell that waited the
     # whole timeout has stalled, even though it "finished" (see the module's docstring)
@@ -157,12 +228,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=float, default=CELL_TIMEOUT, help="per cell, seconds")
+    parser.add_argument("--stall", type=float, default=STALL_SECONDS,
+                        help="seconds a cell's kernel may use no CPU")
     parser.add_argument("--runs", type=int, default=1, help="execute each notebook this often")
     arguments = parser.parse_args(argv)
     for run in range(arguments.runs):
         for path in arguments.notebooks:
             try:
-                _, report = execute_notebook(path, arguments.timeout)
+                _, report = execute_notebook(path, arguments.timeout,
+                                             stall_seconds=arguments.stall)
             except ChapterExecutionError as error:
                 print(f"run {run}: {error}", file=sys.stderr)
                 return 1

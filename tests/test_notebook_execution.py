@@ -43,16 +43,36 @@ def write_notebook(path: Path, *sources: str) -> Path:
     return path
 
 
-def test_a_stalled_cell_fails_within_the_timeout_naming_notebook_and_cell(tmp_path):
+def test_a_stalled_cell_fails_fast_naming_notebook_and_cell(tmp_path):
+    """A kernel that uses no CPU for `stall_seconds` is stopped, long before the cell timeout."""
     notebook = write_notebook(tmp_path / "stall.ipynb", "import time", STALL, "after = 1")
     start = time.monotonic()
     with pytest.raises(ChapterExecutionError) as error:
-        execute_notebook(notebook, timeout=3, name="notebooks/stall.ipynb")
+        execute_notebook(notebook, timeout=300, name="notebooks/stall.ipynb", stall_seconds=3)
     assert time.monotonic() - start < 45  # 3 s, plus starting and stopping the kernel
     message = str(error.value)
     assert message.startswith("notebooks/stall.ipynb: cell 2 (code cell 2, first line: "
                               "`time.sleep(600)")
-    assert "did not finish within 3 s" in message
+    assert "stalled: its kernel used no CPU for 3 s" in message
+
+
+def test_a_cell_that_computes_past_the_timeout_fails(tmp_path):
+    notebook = write_notebook(tmp_path / "busy.ipynb", "while True:\n    pass")
+    start = time.monotonic()
+    with pytest.raises(ChapterExecutionError, match=r"busy.ipynb: cell 1 \(code cell 1, first "
+                                                    r"line: `while True:`\) did not finish within "
+                                                    r"3 s \(the cell timeout\)"):
+        execute_notebook(notebook, timeout=3, stall_seconds=60)
+    assert time.monotonic() - start < 45
+
+
+def test_a_kernel_waiting_for_its_own_worker_processes_is_not_stalled(tmp_path):
+    """The kernel idles while processes it started compute (joblib's sweeps): that is work."""
+    work = "import time\nend = time.time() + 6\nwhile time.time() < end:\n    pass"
+    notebook = write_notebook(tmp_path / "workers.ipynb", "import subprocess, sys",
+                              f"subprocess.run([sys.executable, '-c', {work!r}], check=True)")
+    _, report = execute_notebook(notebook, timeout=60, stall_seconds=3)
+    assert report.cell_seconds[2] >= 6
 
 
 def test_an_error_names_the_cell_and_the_exception(tmp_path):
@@ -88,23 +108,23 @@ def stalling_book(tmp_path) -> Path:
 
 
 def test_the_book_build_stops_fast_on_a_stalled_cell(stalling_book, tmp_path):
-    """sphinx-build exits non-zero within seconds of the timeout, naming chapter and cell."""
+    """sphinx-build exits non-zero seconds into the stall, naming chapter and cell."""
     start = time.monotonic()
     build = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-D", "nb_execution_timeout=3",
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-D", "racetrack_stall_seconds=3",
          str(stalling_book), str(tmp_path / "html")],
         capture_output=True, text=True, env=dict(os.environ, RACETRACK_REPOSITORY_URL=""))
     assert time.monotonic() - start < 90
     assert build.returncode != 0
     assert "notebooks/stall.ipynb: cell 3 (code cell 3, first line: `time.sleep(600)" in build.stderr
-    assert "did not finish within 3 s" in build.stderr
+    assert "stalled: its kernel used no CPU for 3 s" in build.stderr
 
 
 def test_the_book_builds_without_executing_when_asked(stalling_book, tmp_path):
     """-D nb_execution_mode=off (the tests' quick build) does not execute the chapters."""
     build = subprocess.run(
         [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-D", "nb_execution_mode=off",
-         "-D", "nb_execution_timeout=3", str(stalling_book), str(tmp_path / "html")],
+         "-D", "racetrack_stall_seconds=3", str(stalling_book), str(tmp_path / "html")],
         capture_output=True, text=True, env=dict(os.environ, RACETRACK_REPOSITORY_URL=""))
     assert build.returncode == 0, build.stderr
     assert (tmp_path / "html" / "notebooks" / "stall.html").exists()
