@@ -112,6 +112,7 @@ def test_chapter4_exercise3_lambda_095(track1_model):
     assert np.isfinite(watkins.steps_to_within()).sum() == 1  # "only one of its 8 agents"
     assert median_final(sarsa) == pytest.approx(13.25, abs=0.005)  # "and 13.25 (SARSA)"
     assert sarsa.median_steps_to_within() / 1e6 == pytest.approx(1.0, abs=0.05)  # "about 1.0 M"
+    assert sarsa.median_steps_to_stay_within() / 1e6 == pytest.approx(1.6, abs=0.05)  # "1.6 M"
 
 
 def replay_result(track1_model, **settings):
