@@ -4,10 +4,13 @@ The combined agent is named after what it is: the book never refers to the proje
 ("the seed", "the issue"), and the preset's name cannot be mistaken for the random seed."""
 
 import re
+from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from racetrack_lib.ablation import combined_ladder, full_agent, saved_ablation
 from racetrack_lib.config import PRESET_AGENTS, PRESETS, AgentConfig, preset
 from racetrack_lib.errors import RacetrackError
 
@@ -55,3 +58,19 @@ def test_the_combined_preset_is_what_chapter_7_says():
 def test_seed_is_not_a_preset():
     with pytest.raises(RacetrackError, match="not one of combined-150"):
         preset("seed")
+
+
+def test_the_ladder_ends_at_the_full_agent_but_for_its_planning_steps():
+    """Chapter 7: the ladder's rungs bring the combined agent to the full agent, except that every
+    rung keeps its 5 planning steps (the full agent makes 10); and 10,000 episodes, not 100,000."""
+    last, full = asdict(list(combined_ladder().values())[-1]), asdict(full_agent())
+    differs = {name: (last[name], full[name]) for name in last if last[name] != full[name]}
+    assert differs == {"planning_steps": (5, 10), "num_episodes": (10_000, 100_000)}
+    assert all(config.planning_steps == 5 for config in combined_ladder().values())
+
+
+def test_no_plain_q_learning_agent_gets_within_10_percent_in_a_million_real_steps():
+    """Chapter 7, exercise 3: 'Plain Q-learning does not get there' (in one million real steps):
+    not one of its 8 agents, not only the median."""
+    first = saved_ablation()["plain Q-learning"].steps_to_within()
+    assert np.all(first > 1e6)
