@@ -10,11 +10,13 @@ Two models, both arrays indexed by ``(s, a)``:
   it is not consistent: one sampled outcome, perhaps the rare noisy one, stands for the pair
   until the pair is tried again.
 - ``"counts"``: every distinct outcome with its count; a simulated step draws an outcome with
-  probability ``count / total``, an unbiased estimate of ``P(s' | s, a)``.
+  probability ``count / total``, the maximum-likelihood estimate of ``P(s' | s, a)``.
 
-An outcome is the next state, or ``FINISHED``. A crash sends the car to a random start cell; at
-most one of a pair's two dynamics (intended, noisy) crashes unless both do, so a pair has at most
-``1 + n_start`` distinct outcomes. The table holds ``2 + n_start`` per pair (one spare).
+An outcome is the next state, or ``FINISHED``. A pair has two moves, the intended one and the
+noisy one (sometimes the same move). A move that finishes or drives on has one outcome; a move
+that crashes sends the car to a random start cell, so it has ``n_start``. Neither, one or both of
+the moves may crash, so a pair has at most 2, ``1 + n_start`` or ``n_start`` distinct outcomes:
+at most ``1 + n_start`` in every case. The table holds ``2 + n_start`` per pair (one spare).
 
 Planning draws a pair uniformly among those tried so far, from a list kept as the model learns
 (never a scan of the table), with the agent's own generator, simulates an outcome and applies the

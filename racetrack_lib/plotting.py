@@ -7,6 +7,7 @@ forms of colour blindness.
 from __future__ import annotations
 
 import re
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,7 +15,7 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter, ScalarFormatter
 
 from .env import CAR_COLOUR, CELL_COLOURS
 from .model import Episode, TabularModel
@@ -272,5 +273,117 @@ def plot_learning_curves(results: dict, ax: Axes | None = None, x: str = "steps"
                    "seconds": "seconds of learning per agent", "episodes": "episodes"}[x])
     ax.set_ylabel("greedy policy: expected steps\n(exact, from the start line)")
     ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def _seconds_at(result, steps: np.ndarray) -> np.ndarray:
+    """``(A,)`` seconds of learning of each agent at the evaluation where it had taken ``steps``
+    real steps (``nan`` stays ``nan``)."""
+    seconds = np.full(result.n_agents, np.nan)
+    for agent, value in enumerate(steps):
+        if not np.isnan(value):
+            index = np.searchsorted(result.eval_env_steps[agent], value)
+            seconds[agent] = result.eval_seconds[agent, index]
+    return seconds
+
+
+def plot_time_to_within(results: dict, ax: Axes | None = None, x: str = "steps",
+                        fraction: float = 0.10, legend_loc: str | None = "best") -> Axes:
+    """How many agents have got within ``fraction`` of the optimum, against real steps (or
+    seconds of learning): for each result, the fraction of its agents whose greedy policy has
+    been within at least once (solid; ``steps_to_within``) and the fraction that are within and
+    stay within at every later evaluation (dashed; ``steps_to_stay_within``).
+
+    Both curves only rise, so unlike a median learning curve they do not flicker when a policy
+    briefly stops finishing; each crosses one half at the median the chapters print. A dot marks
+    where training ended (its last agent): a curve that ends below 1 ran out of episodes.
+
+    Args:
+        results: ``{label: TrainingResult}``.
+        x: ``"steps"`` (real environment steps per agent) or ``"seconds"`` (wall time of each
+            agent's learning loop, evaluations excluded).
+        legend_loc: where the legend goes (matplotlib's ``loc``); ``None``: no legend (for
+            one legend shared by several panels, ``fig.legend(*ax.get_legend_handles_labels())``).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    for label, result in results.items():
+        first, stay = result.steps_to_within(fraction), result.steps_to_stay_within(fraction)
+        end = result.eval_env_steps[:, -1].max()
+        if x == "seconds":
+            first, stay = _seconds_at(result, first), _seconds_at(result, stay)
+            end = result.eval_seconds[:, -1].max()
+        colour = None
+        for values, style in ((first, "-"), (stay, "--")):
+            reached = np.sort(values[~np.isnan(values)])
+            heights = np.arange(len(reached) + 1) / result.n_agents
+            (line,) = ax.step(np.concatenate([[0.0], reached, [end]]),
+                              np.concatenate([heights, [heights[-1]]]), where="post",
+                              linestyle=style, color=colour,
+                              label=f"{label} ({result.n_agents} agents)" if style == "-" else None)
+            colour = line.get_color()
+            ax.plot(end, heights[-1], "o", color=colour, markersize=4)
+    ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
+    percent = f"{100 * fraction:g} %"
+    ax.plot([], [], color="black", linestyle="-", label=f"within {percent} at least once")
+    ax.plot([], [], color="black", linestyle="--", label=f"within {percent} from then on")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlim(left=0)
+    if x == "steps":
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:g} M"))
+    ax.set_xlabel({"steps": "real steps per agent",
+                   "seconds": "seconds of learning per agent (this run)"}[x])
+    ax.set_ylabel(f"fraction of agents within {percent}\nof the optimum")
+    ax.grid(True, alpha=0.3)
+    if legend_loc is not None:
+        ax.legend(fontsize=8, loc=legend_loc)
+    return ax
+
+
+def plot_final_values(results: dict, ax: Axes | None = None,
+                      limits: tuple[float, float] | None = None) -> Axes:
+    """Each agent's final greedy policy (its exact expected steps from the start line) as a
+    point, one column per result, the median as a bar (its value beside it), with the DP
+    optimum and the line 10 % above it. Agents above ``limits`` (or that never finish) are
+    drawn as triangles at the top, with how many there are.
+
+    Args:
+        results: ``{label: TrainingResult}``.
+        limits: the range of the vertical axis; ``None``: from the data.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    finals = {label: result.final_expected_steps for label, result in results.items()}
+    optimum = next(iter(results.values())).optimal_expected_steps
+    if limits is None:
+        finite = np.concatenate([values[np.isfinite(values)] for values in finals.values()]
+                                + [[optimum]])  # the optimum alone when no policy finishes
+        limits = (min(optimum, finite.min()) - 0.1, max(1.1 * optimum, finite.max()) + 0.1)
+    low, high = limits
+    for column, values in enumerate(finals.values()):
+        values = np.sort(values)  # spread left to right from the best agent
+        spread = np.linspace(-0.2, 0.2, len(values)) if len(values) > 1 else np.zeros(1)
+        inside = values <= high
+        (points,) = ax.plot(column + spread[inside], values[inside], "o", alpha=0.8)
+        above = int((~inside).sum())
+        if above:
+            ax.plot(column + spread[~inside], np.full(above, high), "^", color=points.get_color(),
+                    clip_on=False)
+            ax.annotate(f"{above} above", (column, high), xytext=(0, -14),
+                        textcoords="offset points", ha="center", fontsize=8)
+        median = np.median(values)
+        if median <= high:
+            ax.plot([column - 0.3, column + 0.3], [median, median], color=points.get_color(),
+                    linewidth=2)
+            ax.text(column + 0.32, median, f"{median:.2f}", va="center", fontsize=8)
+    ax.axhline(optimum, color="black", linewidth=1, label=f"DP optimum {optimum:.2f}")
+    ax.axhline(1.1 * optimum, color="black", linewidth=1, linestyle="--",
+               label=f"10 % above it, {1.1 * optimum:.2f}")
+    ax.set_ylim(low, high)
+    ax.set_xticks(range(len(finals)))
+    ax.set_xticklabels([textwrap.fill(label, 14) for label in finals], fontsize=8)
+    ax.set_ylabel("final greedy policy: expected\nsteps (exact, from the start line)")
+    ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=8)
     return ax

@@ -153,6 +153,25 @@ def test_chapter5_exercise4_replay_with_traces(track1_model):
                                                            pytest.approx(12.56, abs=0.005))
     assert np.nanmedian(traced.steps_to_within()) / 1e6 == pytest.approx(0.47, abs=0.01)
     assert np.nanmedian(plain.steps_to_within()) / 1e6 == pytest.approx(0.52, abs=0.01)
+    # "but stays within from about the same point (0.60 against 0.62 M)"
+    assert traced.median_steps_to_stay_within() / 1e6 == pytest.approx(0.60, abs=0.005)
+    assert plain.median_steps_to_stay_within() / 1e6 == pytest.approx(0.62, abs=0.005)
+
+
+def test_chapter6_exercise3_replay_or_planning(track1_model):
+    replay = replay_result(track1_model)
+    planning = train(AgentConfig(num_episodes=20_000, planning_steps=10), track1_model,
+                     n_agents=8, seed=0)
+    # "Replay ...: first within 10 % after 0.52 M real steps, within from then on after 0.62 M,
+    # final 12.56 steps; planning 10: 0.43 M, 0.52 M and 12.25 steps"
+    quoted = {"replay": (0.52, 0.62, 12.56), "planning": (0.43, 0.52, 12.25)}
+    for name, result in (("replay", replay), ("planning", planning)):
+        first, stay, final = quoted[name]
+        assert result.median_steps_to_within() / 1e6 == pytest.approx(first, abs=0.005), name
+        assert result.median_steps_to_stay_within() / 1e6 == pytest.approx(stay, abs=0.005), name
+        assert median_final(result) == pytest.approx(final, abs=0.005), name
+    # "with about as many updates per real step (11 against 9)"
+    assert (1 + planning.config.planning_steps, 1 + replay.config.replayed_per_step) == (11, 9)
 
 
 ARGMAX_RUN = """

@@ -1,0 +1,52 @@
+"""Chapter 5's explorer: its widgets' plumbing is a hidden-input cell, and it opens on settings
+that Figure 5.2 trains (the same agents, seed and episodes), so its first picture is the
+figure's."""
+
+import ast
+import re
+from pathlib import Path
+
+import jupytext
+
+CHAPTER = Path(__file__).parent.parent / "notebooks" / "05_experience_replay.py"
+
+
+def cell_with(cells, text):
+    found = [cell for cell in cells if text in cell.source]
+    assert len(found) == 1, text
+    return found[0]
+
+
+def assigned_dict(source: str, name: str) -> dict:
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == name:
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"{name} is not assigned")
+
+
+def test_explorer_plumbing_is_hidden_and_the_function_is_not():
+    cells = jupytext.read(CHAPTER).cells
+    plumbing = cell_with(cells, "widgets.interact(")
+    assert "hide-input" in plumbing.metadata.get("tags", [])
+    assert plumbing.source.splitlines()[0] == "# NBVAL_IGNORE_OUTPUT"
+    explorer = cell_with(cells, "def explore_replay(")
+    assert "hide-input" not in explorer.metadata.get("tags", [])
+    assert "widgets.interact" not in explorer.source
+
+
+def test_explorer_opens_on_a_setting_of_figure_5_2():
+    cells = jupytext.read(CHAPTER).cells
+    plumbing = cell_with(cells, "widgets.interact(").source
+    memory = int(re.search(r"SelectionSlider\(.*?value=([\d_]+)", plumbing, re.DOTALL)[1])
+    batch = int(re.search(r"batch_size=widgets.IntSlider\(value=(\d+)", plumbing)[1])
+    target = re.search(r"target=widgets.Dropdown\(options=\[\"(\w+)\"", plumbing)[1]
+    trained = cell_with(cells, "replay_settings = {")
+    settings = assigned_dict(trained.source, "replay_settings")
+    assert target == "q_learning"  # the figure's agents are Q-learning agents
+    label = next(name for name, value in settings.items()
+                 if value == {"memory_size": memory, "batch_size": batch})
+    figure = cell_with(cells, "Figure 5.2:").source
+    assert f"\"{label}\"" in figure  # a curve of the figure
+    explorer = cell_with(cells, "def explore_replay(").source
+    for source in (trained.source, explorer):
+        assert re.search(r"num_episodes=20_000.*n_agents=8, seed=0", source, re.DOTALL)
