@@ -7,12 +7,19 @@ Notation (chapter 3): ``n(s, a)`` how many times the agent has taken action ``a`
 
 ``power = 0`` is the constant step size of chapter 3. ``power = 1`` with ``alpha = 1`` and no
 floor is the sample average, ``Q = (1/n) * sum of targets`` (S&B eq. 2.3-2.4). Between them,
-``0.5 < power <= 1`` satisfies the conditions under which the estimates converge
-(S&B eq. 2.7: the step sizes sum to infinity, their squares do not). A floor ``alpha_min > 0``
-keeps the agent able to follow its own changing policy, at the price of a little noise.
+*without a floor*, ``0.5 < power <= 1`` satisfies the conditions under which estimates of a
+fixed target converge (S&B eq. 2.7: the step sizes sum to infinity, their squares do not).
+
+A floor ``alpha_min > 0`` gives that up: from visit ``ceil((alpha / alpha_min) ** (1 / power))``
+on (268 with the defaults ``alpha = 1``, ``power = 0.7``, ``alpha_min = 0.02``) the step size is
+the constant ``alpha_min``, whose squares sum to infinity, so eq. 2.7 no longer holds and the
+estimates keep moving with their latest targets instead of settling. What it buys: the targets
+move as the agent's policy and its other estimates improve, and a pair visited very often still
+follows them (without the floor the default schedule's step at visit 100,000 is 0.0003).
 
 Each pair has its own count, so a pair visited for the first time learns fast even late in
-training, while the estimates of the start line - visited in every episode - settle.
+training, while the pairs of the start line - visited in every episode - reach the floor's small
+steps.
 
 The schedule is tabulated once (``step_sizes[n - 1] = alpha_n``), so the compiled loops look a
 number up instead of computing a power at every update.

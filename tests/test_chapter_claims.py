@@ -43,10 +43,15 @@ def test_chapter2_exercise1_discounted_optimum_needs_12_14_steps(track1_model):
 def test_chapter3_exercise1_constant_step_sizes(track1_model, default_q_learning):
     default = median_final(default_q_learning)
     assert default == pytest.approx(12.8, abs=0.05)  # "the per-pair schedule at 12.8"
-    finals = {}
+    finals, early = {}, {}
     for alpha in (0.05, 0.2, 0.8):
         constant = AgentConfig(alpha=alpha, alpha_power=0.0, alpha_min=0.0)
-        finals[alpha] = train(constant, track1_model, n_agents=8, seed=0).final_expected_steps
+        result = train(constant, track1_model, n_agents=8, seed=0)
+        finals[alpha] = result.final_expected_steps
+        after_10000 = list(result.eval_episodes).index(10_000)
+        early[alpha] = np.median(result.greedy_expected_steps[:, after_10000])
+    # "after 10,000 episodes ... about 65 steps, against about 18 with 0.8"
+    assert early[0.05] == pytest.approx(65, abs=1) and early[0.8] == pytest.approx(18, abs=1)
     assert np.median(finals[0.05]) == pytest.approx(15.2, abs=0.05)  # "about 15.2 steps"
     assert np.median(finals[0.8]) == pytest.approx(15.7, abs=0.05)  # "about 15.7 steps"
     assert np.median(finals[0.2]) == pytest.approx(13.2, abs=0.05)  # "ends at 13.2"
@@ -68,6 +73,11 @@ def test_chapter3_exercise4_constant_epsilon(track1_model, default_q_learning):
     assert median_final(result) < median_final(default_q_learning)  # "closer ... than the default"
     returns = float(np.median(result.mean_return_last(100)))
     assert returns == pytest.approx(-14.7, abs=0.1)  # "around 14.7 steps"
+    # "with fewer real steps (about 1.8 million per agent against 2.0 million)"
+    real_steps = np.median(result.eval_env_steps[:, -1])
+    default_steps = np.median(default_q_learning.eval_env_steps[:, -1])
+    assert real_steps == pytest.approx(1.8e6, abs=0.05e6)
+    assert default_steps == pytest.approx(2.0e6, abs=0.05e6)
 
 
 def test_chapter1_exercise1_state_count_of_track2():
