@@ -468,9 +468,10 @@ for target in cliff_results:  # crashing pays while exploring, not when greedy
 # exploring.
 #
 # On the track: the greedy lines of each learner's best agent, driven once from the rightmost
-# start cell, the one where the two learners disagree. One drive is one sample of a noisy
+# start cell, where SARSA's greedy policies crash on purpose. One drive is one sample of a noisy
 # process, an illustration of the table, not evidence. Each arrow is one step, drawn from the cell
-# where the step began to where the car's new velocity takes it. The finishing step is drawn the
+# where the step began to where the car's new velocity takes it (a crash: a dotted line to a
+# cross, after which the car restarts on the start line). The finishing step is drawn the
 # same way, so its arrow can end beyond the finish line, outside the grid: the car crossed the
 # finish line during that step and the episode ended there (the plot widens to show it).
 
@@ -631,11 +632,11 @@ widgets.interact(
 #    learner can ever reach is the discounted optimum, which chapter 2 found needs 12.14 steps
 #    instead of 12.10, a difference far smaller than either learner's distance from its optimum.
 # 3. Every new state is first tried with action 0, $(-1, -1)$. The early episodes are mostly
-#    random anyway (epsilon starts at 1), so they are not longer; what suffers is the greedy
-#    policy: measured with the default settings (8 agents, seed 0), its median expected steps
-#    after 300 episodes is about 67 with `np.argmax` against about 48 with random ties. By 2,000
-#    episodes the difference has gone (about 27 steps for both): the bias is in what the agent
-#    believes is best early on, which is exactly what this book measures.
+#    random anyway (epsilon starts at 1); what suffers is the greedy policy. Measured with the
+#    default settings (8 agents, seed 0), its median expected steps after 300 episodes is about
+#    67 with `np.argmax` against about 48 with random ties. By 2,000 episodes the difference has
+#    gone (about 27 steps for both): the bias is in what the agent believes is best early on,
+#    which is exactly what this book measures.
 # 4. The greedy policy gets *closer* to the optimum than with the default schedule (about 12.2
 #    steps against 12.8), and with fewer real steps (about 1.8 million per agent against 2.0
 #    million): Q-learning learns the greedy policy's values whatever it does. But the returns of
