@@ -140,11 +140,11 @@ show_source(dyna.plan, dyna.learn_and_plan)
 # ## Is the learned model right?
 #
 # A model learned by counting converges to the true dynamics; one that keeps the last outcome
-# does not. Below, an agent with the counting model drives 2,000 episodes with 5 planning steps.
-# For the pairs it tried at least 50 times whose intended and noisy outcomes are distinct
-# states, we compare what each model would say with the truth (noise 0.1): the counts estimate
-# the noise probability; the last outcome is the noisy one for some pairs - which the planning
-# update then treats as certain.
+# does not. Below, two agents drive 2,000 episodes each with 5 planning steps and the same seed,
+# one with each model. For the pairs an agent tried at least 50 times whose intended and noisy
+# outcomes are distinct states, we compare its model with the truth (noise 0.1): the counts
+# estimate the noise probability; the last outcome is the noisy one for some pairs - which the
+# planning update then treats as certain.
 
 # %%
 config_check = AgentConfig(num_episodes=2_000, planning_steps=5)
@@ -320,7 +320,8 @@ assert median_seconds_to_within(results["planning 50"]) > (  # "later in seconds
 # The explorer draws the left panel of [Figure 6.3](#fig-6-3) for one setting: eight agents,
 # seed 0, 20,000 episodes, with your number of planning steps and model. It opens on the
 # figure's "planning 10" (the five settings of the figure are shown from the runs above; any
-# other is trained anew, a few seconds, longer for many planning steps). **Question**: what is
+# other is trained anew, eight agents in two processes: the table's seconds per agent suggest
+# how long that takes, longer for many planning steps). **Question**: what is
 # the fewest planning steps with which the median agent, with the counting model, gets within
 # 10 % of the optimum and stays there before its 20,000 episodes end?
 
@@ -381,17 +382,19 @@ widgets.interact(
 #    to 0.1 each time, and $s_1$ otherwise.
 # 3. Replay (memory 10,000, batch 8; eight agents each, seed 0, 20,000 episodes): first within
 #    10 % after 0.52 M real steps, within from then on after 0.62 M, final 12.56 steps; planning
-#    10: 0.43 M, 0.52 M and 12.25 steps, with about as many updates per real step (11 against
-#    9). A model can simulate any tried pair at any time, with outcomes
-#    drawn afresh in their true proportions; a memory can only repeat what happened, in the
-#    proportions of the recent past.
+#    10: 0.43 M, 0.52 M and 12.25 steps, with about as many updates per real step (11 against 9).
+#    A model can simulate any tried pair at any time, with outcomes drawn afresh in the
+#    proportions counted so far (which approach the true ones, [Figure 6.2](#fig-6-2)); a memory
+#    can only repeat what happened, in the proportions of the recent past.
 # 4. A new wall on the driven line is found by driving into it (the "blocking" case of Sutton
 #    & Barto's section 8.3): the last-outcome model changes as soon as a pair is tried again,
 #    while the counts need many new observations to outweigh the old ones - a counting model for
-#    a changing world must forget (decay its counts). The slow case is the opposite one, a
-#    change for the better (a "shortcut") in a region the agent no longer visits: only pairs the
-#    agent tries are re-learned, which is what Dyna-Q+'s exploration bonus for long-untried pairs
-#    is for.
+#    a changing world must forget (decay its counts). Both can be slow: a model changes only for
+#    pairs the agent tries again, which late in training ($\epsilon = 0.01$) are mostly those on
+#    its greedy line, and the states before the wall learn of it only as updates carry the new
+#    values back. The slowest case is the opposite change, one for the better (a "shortcut") in a
+#    region the agent no longer visits: that is what Dyna-Q+'s exploration bonus for
+#    long-untried pairs is for.
 #
 # </details>
 #
@@ -404,4 +407,5 @@ widgets.interact(
 # - Planning cuts the real steps needed to get within 10 % of the optimum, at the price of more
 #   computation per step.
 #
-# **Next**: [chapter 7](07_full_agent.ipynb) puts traces, replay and planning together and measures what each part buys.
+# **Next**: [chapter 7](07_full_agent.ipynb) puts traces, replay and planning together and
+# measures what each part buys.
