@@ -47,8 +47,9 @@ class PolicyAnalysis:
         crash_probability: ``q``, the probability that an episode crashes at least once.
         expected_crashes: the expected number of crashes in an episode, ``q / (1 - q)``.
         visits: ``(n_states,)`` expected number of steps taken from each state in an episode.
-        mean_wall_distance: the mean over the steps of an episode of the distance from the car's
-            cell to the nearest wall (:func:`wall_distances`), in cells.
+        mean_wall_distance: the distance from the car's cell to the nearest wall
+            (:func:`wall_distances`), in cells, averaged over all the steps driven: the expected
+            total distance of an episode divided by its expected number of steps.
     """
 
     expected_steps: float

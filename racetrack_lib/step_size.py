@@ -18,8 +18,8 @@ move as the agent's policy and its other estimates improve, and a pair visited v
 follows them (without the floor the default schedule's step at visit 100,000 is 0.0003).
 
 Each pair has its own count, so a pair visited for the first time learns fast even late in
-training, while the pairs of the start line - visited in every episode - reach the floor's small
-steps.
+training, while the pairs of the start line - where every episode begins and every crash
+restarts - reach the floor's small steps.
 
 The schedule is tabulated once (``step_sizes[n - 1] = alpha_n``), so the compiled loops look a
 number up instead of computing a power at every update.
