@@ -296,7 +296,8 @@ def plot_time_to_within(results: dict, ax: Axes | None = None, x: str = "steps",
     stay within at every later evaluation (dashed; ``steps_to_stay_within``).
 
     Both curves only rise, so unlike a median learning curve they do not flicker when a policy
-    briefly stops finishing; each crosses one half at the median the chapters print. A dot marks
+    briefly stops finishing; each reaches one half at the agents' middle value (with an even
+    number of agents, the lower of the two that the printed median averages). A dot marks
     where training ended (its last agent): a curve that ends below 1 ran out of episodes.
 
     Args:
