@@ -26,10 +26,11 @@ executor. Both drive the kernel with nbclient; this one differs in three ways:
    one cell of chapter 6 took over 120 s of honest computing.)
 3. It reports how long each notebook took and its slowest cell.
 
-Usage, to execute notebooks the way the book does (nothing is written back)::
+Usage, to execute notebooks the way the book does (nothing is written back without --write,
+which `make notebooks` uses to store the outputs in the .ipynb)::
 
     python scripts/notebook_execution.py notebooks/02_dynamic_programming.ipynb [--timeout S]
-        [--runs N]
+        [--runs N] [--write]
 """
 
 from __future__ import annotations
@@ -224,6 +225,13 @@ def execute_notebook(path: Path, timeout: float = CELL_TIMEOUT, name: str | None
     return notebook, report
 
 
+def _write_atomically(notebook: nbformat.NotebookNode, path: Path) -> None:
+    """Replace ``path`` by the executed notebook in one rename: never half a file."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    nbformat.write(notebook, temporary)
+    temporary.replace(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
@@ -231,15 +239,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stall", type=float, default=STALL_SECONDS,
                         help="seconds a cell's kernel may use no CPU")
     parser.add_argument("--runs", type=int, default=1, help="execute each notebook this often")
+    parser.add_argument("--write", action="store_true",
+                        help="write the executed notebook back to its file (make notebooks); "
+                             "a notebook that fails or stalls is left as it was")
     arguments = parser.parse_args(argv)
     for run in range(arguments.runs):
         for path in arguments.notebooks:
             try:
-                _, report = execute_notebook(path, arguments.timeout,
-                                             stall_seconds=arguments.stall)
+                executed, report = execute_notebook(path, arguments.timeout,
+                                                    stall_seconds=arguments.stall)
             except ChapterExecutionError as error:
                 print(f"run {run}: {error}", file=sys.stderr)
                 return 1
+            if arguments.write:
+                _write_atomically(executed, path)
             print(f"run {run}: {report.summary()}; lost wake-ups rescued so far: "
                   f"{SlicedPollChannel.rescued}", flush=True)
     return 0

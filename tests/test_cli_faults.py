@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -68,10 +69,16 @@ def test_ctrl_c_says_interrupted_exits_130_and_leaves_nothing(tmp_path):
     out = tmp_path / "result.npz"
     process = subprocess.Popen(
         [sys.executable, "-m", "racetrack_lib.cli", "train", "track1", "--agents", "8",
-         "--episodes", "100000", "--out", str(out)],
+         "--episodes", "100000", "--jobs", "2", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)  # importing and compiling are done by then; training runs for a minute
-    assert process.poll() is None, process.communicate()
+    # Interrupt while it trains, as a user would: once its worker processes exist (before,
+    # Python may still be importing, where no program can catch a Ctrl-C as its own).
+    deadline = time.monotonic() + 120
+    while not psutil.Process(process.pid).children() and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.2)
+    assert psutil.Process(process.pid).children(), "training did not start within 120 s"
+    time.sleep(1)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
