@@ -1,37 +1,14 @@
-"""Chapter 6's explorer: its widgets' plumbing is a hidden-input cell, and it opens on settings
-that Figure 6.3 trains (the same agents, seed and episodes), so its first picture is the
-figure's."""
+"""Chapter 6's explorer opens on settings that Figure 6.3 trains (the same agents,
+seed and episodes), so its first picture is the figure's (its hidden plumbing is checked in
+test_notebooks.py)."""
 
-import ast
 import re
 from pathlib import Path
 
 import jupytext
+from chapter_cells import assigned_dict, cell_with
 
 CHAPTER = Path(__file__).parent.parent / "notebooks" / "06_dyna_planning.py"
-
-
-def cell_with(cells, text):
-    found = [cell for cell in cells if text in cell.source]
-    assert len(found) == 1, text
-    return found[0]
-
-
-def assigned_dict(source: str, name: str) -> dict:
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == name:
-            return ast.literal_eval(node.value)
-    raise AssertionError(f"{name} is not assigned")
-
-
-def test_explorer_plumbing_is_hidden_and_the_function_is_not():
-    cells = jupytext.read(CHAPTER).cells
-    plumbing = cell_with(cells, "widgets.interact(")
-    assert "hide-input" in plumbing.metadata.get("tags", [])
-    assert plumbing.source.splitlines()[0] == "# NBVAL_IGNORE_OUTPUT"
-    explorer = cell_with(cells, "def explore_dyna(")
-    assert "hide-input" not in explorer.metadata.get("tags", [])
-    assert "widgets.interact" not in explorer.source
 
 
 def test_explorer_opens_on_a_setting_of_figure_6_3():

@@ -10,6 +10,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
+from chapter_cells import cell_with
 
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 CHAPTERS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
@@ -66,3 +67,18 @@ def test_figures_are_labelled_as_their_titles_number_them(source: Path):
         assert [f"fig-{c}-{n}" for c, n in titled] == [figure["name"]], cell.source[:200]
         numbers.append(int(titled[0][1]))
     assert numbers == list(range(1, len(numbers) + 1))
+
+
+@pytest.mark.parametrize("chapter", [path for path in CHAPTERS if "widgets.interact(" in
+                                     path.read_text()], ids=lambda path: path.stem[:2])
+def test_explorer_plumbing_is_hidden_and_the_function_it_calls_is_not(chapter):
+    """In the book the widgets' plumbing sits behind "show code"; what the explorer computes
+    stays in view."""
+    cells = jupytext.read(chapter).cells
+    plumbing = cell_with(cells, "widgets.interact(")
+    assert "hide-input" in plumbing.metadata.get("tags", [])
+    assert plumbing.source.splitlines()[0] == "# NBVAL_IGNORE_OUTPUT"
+    called = re.search(r"widgets\.interact\(\s*(\w+)", plumbing.source)[1]
+    explorer = cell_with(cells, f"def {called}(")
+    assert "hide-input" not in explorer.metadata.get("tags", [])
+    assert "widgets.interact" not in explorer.source
