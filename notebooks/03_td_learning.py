@@ -35,7 +35,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import racetrack_lib as rl
-from racetrack_lib import evaluation, plotting, policy, step_size, td
+from racetrack_lib import greedy_evaluation, plotting, policy, step_size, td
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.policy_analysis import (
     analyse_policy,
@@ -215,7 +215,7 @@ show_source(td.td_episode)
 # Every 1,000 episodes (and early on after 1, 2, 5, 10, 20, ... episodes, where the curve moves
 # fastest), each agent's greedy policy is evaluated **exactly** on the model: its expected number
 # of steps from the start line, computed as in chapter 2 but only on the states that policy can
-# reach (`racetrack_lib/evaluation.py` explains how; the time one evaluation takes in this run is
+# reach (`racetrack_lib/greedy_evaluation.py` explains how; the time one evaluation takes in this run is
 # printed below). That is the true learning curve, with no sampling noise from the evaluation
 # itself. The evaluations draw their tie-breaking from a stream of their own, so evaluating more
 # or less often never changes what an agent learns. `n_jobs=2` trains the agents in two processes
@@ -264,10 +264,10 @@ for label, result in results.items():
           f"  compiled learning loop, per agent on one core, evaluations excluded "
           f"({speed / 1e6:.1f} M steps/s)")
 q_tables = results["Q-learning"].q_values
-evaluation.expected_steps_of_greedy(model, q_tables[0], np.random.default_rng(0))  # warm up
+greedy_evaluation.expected_steps_of_greedy(model, q_tables[0], np.random.default_rng(0))  # warm up
 started = time.perf_counter()
 for q_values in q_tables:
-    evaluation.expected_steps_of_greedy(model, q_values, np.random.default_rng(0))
+    greedy_evaluation.expected_steps_of_greedy(model, q_values, np.random.default_rng(0))
 print(f"one exact evaluation of a final greedy policy: "
       f"{1000 * (time.perf_counter() - started) / len(q_tables):.2f} ms")
 

@@ -33,8 +33,9 @@ from matplotlib.patches import FancyBboxPatch
 import racetrack_lib as rl
 from racetrack_lib import dyna, plotting
 from racetrack_lib.config import AgentConfig
+from racetrack_lib.results import TrainingResult
 from racetrack_lib.show import show_source
-from racetrack_lib.training import Learner, TrainingResult, run_episodes, train
+from racetrack_lib.training import Learner, run_episodes, train
 
 model = rl.TabularModel.build("track1", noise=0.1)
 optimum = rl.expected_steps_from_start(model, rl.value_iteration(model).values)

@@ -48,7 +48,7 @@ import racetrack_lib as rl
 from racetrack_lib import ablation, plotting, sweep, td, training
 from racetrack_lib.config import PRESET_AGENTS, AgentConfig, preset
 from racetrack_lib.errors import RacetrackError
-from racetrack_lib.results import load_results, save_results
+from racetrack_lib.results import TrainingResult, load_results, save_results
 from racetrack_lib.show import show_beside, show_source
 
 model = rl.TabularModel.build("track1", noise=0.1)
@@ -210,14 +210,14 @@ show_source(ablation.combined_ladder)
 assert 2250 < np.log(0.01) / np.log(AgentConfig().epsilon_decay) < 2350  # "about episode 2,300"
 
 # %% [markdown]
-# These runs take minutes, so `python scripts/ablation.py` ran them once and saved them in the
+# These runs take minutes, so `python scripts/record_ablation.py` ran them once and saved them in the
 # library's `data` folder, which is installed with it: `ablation.saved_ladder()` loads them
 # wherever the chapter runs (a clone, a `pip install`, Colab). The same random seed gives the
 # same numbers; `tests/test_ablation.py` retrains an agent of the first and compares.
 
 # %%
 ladder = ablation.saved_ladder()
-print(f"saved by scripts/ablation.py: {len(ladder)} runs of 20 agents x 10,000 episodes, trained "
+print(f"saved by scripts/record_ablation.py: {len(ladder)} runs of 20 agents x 10,000 episodes, trained "
       f"in {sum(result.seconds for result in ladder.values()) / 60:.1f} minutes on the machine "
       "that ran it")
 print(f"{'':<29} {'median curve':>12} {'real steps to within':>21} {'final expected steps':>22}"
@@ -375,14 +375,14 @@ for label, part in (("fast epsilon (this agent's), gamma 0.99", "fast epsilon, d
 # measure the real steps until an agent's greedy policy is first within 10 % of the optimum,
 # and until it is within and stays within; the seconds of learning (one core, evaluations
 # excluded) to the first entry; and the exact expected steps of its final greedy policy.
-# `scripts/ablation.py` ran these too and saved the curves with the library; the seconds are
+# `scripts/record_ablation.py` ran these too and saved the curves with the library; the seconds are
 # those of the machine that ran it.
 
 # %%
 variants = ablation.ablation_configs()
 runs = ablation.saved_ablation()
 table = {label: ablation.summary(result) for label, result in runs.items()}
-print(f"saved by scripts/ablation.py: {len(runs)} variants of 8 agents x 100,000 episodes, "
+print(f"saved by scripts/record_ablation.py: {len(runs)} variants of 8 agents x 100,000 episodes, "
       f"trained in {sum(result.seconds for result in runs.values()) / 60:.1f} minutes on the "
       "machine that ran it")
 print(f"{'':<22} {'real steps to within 10 % (M)':^39} {'seconds to 10 %':^18} "
@@ -662,7 +662,7 @@ FAST_DECAY = ladder[EXPLORER_LINE].config.epsilon_decay  # 0.01 ** (1 / 149)
 explorer_runs = {}  # each decay is trained once; moving back to it redraws at once
 
 
-def decay_run(epsilon_decay: float) -> training.TrainingResult:
+def decay_run(epsilon_decay: float) -> TrainingResult:
     """The agents of Figure 7.1's line EXPLORER_LINE, with another epsilon decay."""
     if epsilon_decay not in explorer_runs:
         config = replace(ladder[EXPLORER_LINE].config, epsilon_decay=epsilon_decay)

@@ -6,7 +6,7 @@ Importing it registers the Gymnasium environment ``Racetrack-v0``.
 from .dp import backup, expected_steps_from_start, policy_evaluation, value_iteration
 from .env import ENV_ID, RacetrackEnv, register_envs
 from .errors import RacetrackError
-from .model import CRASHED, FINISHED, Episode, TabularModel, run_episode
+from .mdp import CRASHED, FINISHED, Episode, TabularModel, run_episode
 from .policy import epsilon_greedy, greedy_action, greedy_actions
 from .track import Track, TrackError, load_track, parse_track
 

@@ -7,7 +7,7 @@ experience replay (chapter 5) and Dyna planning (chapter 6), each at one setting
 hyperparameter is the library's default, the same for every variant, and every variant trains the
 same agents (same seed), so the differences are the components'.
 
-The runs take minutes, so ``scripts/ablation.py`` makes them once and saves them in this package's
+The runs take minutes, so ``scripts/record_ablation.py`` makes them once and saves them in this package's
 ``data`` folder (installed with the library, so the chapter finds them wherever it runs).
 """
 
@@ -23,13 +23,12 @@ import numpy as np
 
 from .config import AgentConfig, preset
 from .errors import RacetrackError
-from .results import load_results
-from .training import TrainingResult
+from .results import TrainingResult, load_results
 
 ABLATION_FILE = "ablation_track1.npz"
 LADDER_FILE = "combined_ladder_track1.npz"
 BEST_POLICY_FILE = "full_agent_best_policy_track1.npy"
-RECREATE = "python scripts/ablation.py"  # from a clone of the repository
+RECREATE = "python scripts/record_ablation.py"  # from a clone of the repository
 
 COMPONENTS = {
     "traces": {"trace_decay": 0.9},

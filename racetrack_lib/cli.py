@@ -21,10 +21,10 @@ import numpy as np
 from .config import PRESET_AGENTS, PRESETS, AgentConfig, preset
 from .dp import expected_steps_from_start, policy_evaluation, value_iteration
 from .errors import RacetrackError, check_range
-from .model import TabularModel
+from .mdp import TabularModel
 from .policy import greedy_actions
-from .results import save_results
-from .training import TrainingResult, default_eval_every, train
+from .results import TrainingResult, save_results
+from .training import default_eval_every, train
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2

@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import breadth_first_order
 from scipy.sparse.linalg import spsolve
 
 from .errors import RacetrackError, check_range, check_type
-from .model import TabularModel
+from .mdp import TabularModel
 from .rules import CRASHED, FINISHED, REWARD_PER_STEP
 
 

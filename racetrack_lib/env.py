@@ -13,7 +13,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from .model import TabularModel
+from .mdp import TabularModel
 from .track import FINISH, START, TRACK, WALL, Track
 
 ENV_ID = "Racetrack-v0"

@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter, ScalarFormatter
 
 from .env import CAR_COLOUR, CELL_COLOURS
-from .model import Episode, TabularModel
+from .mdp import Episode, TabularModel
 from .rules import path_cells
 from .track import FINISH, START, TRACK, WALL, Track
 

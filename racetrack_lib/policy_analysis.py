@@ -32,7 +32,7 @@ from scipy.sparse import coo_matrix, csr_matrix, identity
 from scipy.sparse.csgraph import breadth_first_order
 from scipy.sparse.linalg import spsolve
 
-from .model import TabularModel
+from .mdp import TabularModel
 from .rules import CRASHED, FINISHED
 from .track import WALL, Track
 

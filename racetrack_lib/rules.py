@@ -21,7 +21,7 @@ from functools import cache
 
 import numpy as np
 
-from .track import FINISH, START, WALL, Track
+from .track import FINISH, WALL, Track
 
 MAX_SPEED = 4
 N_ACTIONS = 9
@@ -123,6 +123,3 @@ def _shifted(grid: np.ndarray, d_row: int, d_col: int, fill: int = WALL) -> np.n
     padded[5 : 5 + n_rows, 5 : 5 + n_cols] = grid
     return padded[5 + d_row : 5 + d_row + n_rows, 5 + d_col : 5 + d_col + n_cols]
 
-
-def is_start(track: Track, row: int, col: int) -> bool:
-    return bool(track.cells[row, col] == START)

@@ -15,9 +15,10 @@ from pathlib import Path
 from joblib import Parallel, delayed
 
 from .config import AgentConfig
-from .model import TabularModel
+from .mdp import TabularModel
+from .results import TrainingResult
 from .track import Track
-from .training import TrainingResult, check_n_jobs, train
+from .training import check_n_jobs, train
 
 
 def grid(base: AgentConfig, **values: list) -> list[AgentConfig]:

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from .dyna import learn_and_plan
-from .model import sample_transition
+from .mdp import sample_transition
 from .policy import epsilon_greedy, explore, greedy_action
 from .replay import remember_and_replay
 from .rules import FINISHED, REWARD_PER_STEP

@@ -23,130 +23,13 @@ from .config import AgentConfig
 from .dp import expected_steps_from_start, value_iteration
 from .dyna import new_dynamics_model
 from .errors import RacetrackError, check_count, check_type
-from .evaluation import expected_steps_of_greedy
+from .greedy_evaluation import expected_steps_of_greedy
+from .mdp import TabularModel
 from .memory import check_fits, training_bytes
-from .model import TabularModel
 from .replay import new_memory
+from .results import TrainingResult
 from .td import td_episodes
 from .track import Track
-
-WITHIN = 0.10  # "within 10 % of the optimum"
-
-
-@dataclass
-class TrainingResult:
-    """What :func:`train` measured. Shapes use A agents, E episodes, K evaluations.
-
-    Attributes:
-        config: the hyperparameters.
-        track_name, noise, seed: what was trained on, and the root seed.
-        optimal_expected_steps: the DP optimum from the start line.
-        episode_lengths: ``(A, E)`` steps of every episode (the return is minus this).
-        eval_episodes: ``(K,)`` episodes completed at each evaluation.
-        eval_env_steps: ``(A, K)`` real steps taken by then.
-        eval_seconds: ``(A, K)`` seconds of learning by then (wall time of the learning loop,
-            without the evaluations).
-        greedy_expected_steps: ``(A, K)`` exact expected steps of the greedy policy then
-            (``inf``: the policy does not finish with probability 1).
-        q_values: ``(A, n_states, 9)`` the final tables.
-        seconds: wall time of the training (without the DP solve).
-    """
-
-    config: AgentConfig
-    track_name: str
-    noise: float
-    seed: int
-    optimal_expected_steps: float
-    episode_lengths: np.ndarray
-    eval_episodes: np.ndarray
-    eval_env_steps: np.ndarray
-    eval_seconds: np.ndarray
-    greedy_expected_steps: np.ndarray
-    q_values: np.ndarray
-    seconds: float
-
-    @property
-    def n_agents(self) -> int:
-        return self.episode_lengths.shape[0]
-
-    @property
-    def eval_updates(self) -> np.ndarray:
-        """``(A, K)`` TD updates made by each evaluation: one per real step plus the replayed
-        and planned ones (``batch_size`` and ``planning_steps`` per step; replays counted from
-        the first step, a slight overcount while the memory holds fewer than a batch)."""
-        per_step = 1 + self.config.replayed_per_step + self.config.planning_steps
-        return self.eval_env_steps * per_step
-
-    @property
-    def returns(self) -> np.ndarray:
-        """``(A, E)`` undiscounted return of every episode: -1 per step."""
-        return -np.abs(self.episode_lengths).astype(float)
-
-    @property
-    def final_expected_steps(self) -> np.ndarray:
-        """``(A,)`` exact expected steps of each agent's final greedy policy."""
-        return self.greedy_expected_steps[:, -1]
-
-    @property
-    def env_steps(self) -> int:
-        """Real environment steps taken by all agents together."""
-        return int(np.abs(self.episode_lengths).sum())
-
-    def _first_within(self, fraction: float) -> tuple[np.ndarray, np.ndarray]:
-        """``(A,)`` index of each agent's first evaluation within ``fraction`` of the optimum,
-        and ``(A,)`` whether it ever was."""
-        good = self.greedy_expected_steps <= (1 + fraction) * self.optimal_expected_steps
-        return np.argmax(good, axis=1), good.any(axis=1)
-
-    def _stays_within(self, fraction: float) -> tuple[np.ndarray, np.ndarray]:
-        """``(A,)`` index of each agent's first evaluation from which *every* later evaluation
-        is within ``fraction`` of the optimum, and ``(A,)`` whether there is one (the last
-        evaluation is within)."""
-        good = self.greedy_expected_steps <= (1 + fraction) * self.optimal_expected_steps
-        # good_from_here[:, k] is True when evaluations k, k+1, ..., K-1 are all within
-        good_from_here = np.flip(np.logical_and.accumulate(np.flip(good, axis=1), axis=1), axis=1)
-        return np.argmax(good_from_here, axis=1), good_from_here[:, -1]
-
-    def steps_to_within(self, fraction: float = WITHIN) -> np.ndarray:
-        """``(A,)`` real steps until the greedy policy was *first* within ``fraction`` of the
-        optimum (``nan`` if never): the sample efficiency of each agent. An agent may leave the
-        band again later; :meth:`steps_to_stay_within` counts only the entry that lasts."""
-        first, reached = self._first_within(fraction)
-        steps = self.eval_env_steps[np.arange(self.n_agents), first].astype(float)
-        return np.where(reached, steps, np.nan)
-
-    def steps_to_stay_within(self, fraction: float = WITHIN) -> np.ndarray:
-        """``(A,)`` real steps until the greedy policy was within ``fraction`` of the optimum
-        *and stayed within* at every later evaluation (``nan`` if the final policy is outside):
-        the stricter measure, never smaller than :meth:`steps_to_within`."""
-        first, stays = self._stays_within(fraction)
-        steps = self.eval_env_steps[np.arange(self.n_agents), first].astype(float)
-        return np.where(stays, steps, np.nan)
-
-    def seconds_to_within(self, fraction: float = WITHIN) -> np.ndarray:
-        """``(A,)`` seconds of learning (one core, evaluations excluded) until the greedy policy
-        was first within ``fraction`` of the optimum (``nan`` if never)."""
-        first, reached = self._first_within(fraction)
-        return np.where(reached, self.eval_seconds[np.arange(self.n_agents), first], np.nan)
-
-    def median_steps_to_within(self, fraction: float = WITHIN) -> float:
-        """The median over agents of :meth:`steps_to_within`, an agent that never got there
-        counting as infinitely slow (so the median is ``inf`` when half of them never did)."""
-        return _median_with_never(self.steps_to_within(fraction))
-
-    def median_steps_to_stay_within(self, fraction: float = WITHIN) -> float:
-        """The median over agents of :meth:`steps_to_stay_within`, an agent whose final policy
-        is outside counting as infinitely slow."""
-        return _median_with_never(self.steps_to_stay_within(fraction))
-
-    def mean_return_last(self, episodes: int = 100) -> np.ndarray:
-        """``(A,)`` mean return of each agent's last ``episodes`` episodes."""
-        return self.returns[:, -episodes:].mean(axis=1)
-
-
-def _median_with_never(steps: np.ndarray) -> float:
-    """The median of ``steps``, ``nan`` (never) counting as infinitely many."""
-    return float(np.median(np.where(np.isnan(steps), np.inf, steps)))
 
 
 @dataclass

@@ -111,7 +111,7 @@ def test_saved_ladder_agent_0_is_reproduced(track1_model):
 
 def test_missing_saved_runs_name_the_command_that_makes_them(monkeypatch):
     monkeypatch.setattr(ablation, "LADDER_FILE", "no_such_file.npz")
-    with pytest.raises(RacetrackError, match=r"no_such_file\.npz.*`python scripts/ablation\.py`"):
+    with pytest.raises(RacetrackError, match=r"no_such_file\.npz.*`python scripts/record_ablation\.py`"):
         saved_ladder()
 
 
@@ -121,7 +121,7 @@ def test_saved_runs_of_other_settings_are_refused(monkeypatch, tmp_path):
     save_results(tmp_path / "ladder.npz", runs[::-1])
     monkeypatch.setattr(ablation, "_load", lambda name, loader: load_results(tmp_path / name))
     monkeypatch.setattr(ablation, "LADDER_FILE", "ladder.npz")
-    with pytest.raises(RacetrackError, match=r"other settings.*`python scripts/ablation\.py`"):
+    with pytest.raises(RacetrackError, match=r"other settings.*`python scripts/record_ablation\.py`"):
         saved_ladder()
 
 

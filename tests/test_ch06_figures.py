@@ -12,7 +12,7 @@ import pytest
 
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.plotting import plot_final_values, plot_time_to_within
-from racetrack_lib.training import TrainingResult
+from racetrack_lib.results import TrainingResult
 
 OPTIMUM = 10.0  # within 10 %: at most 11
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).parent.parent
 # what a reader reads about chapter 7: the chapter, the landing page, the README, and the code
 # and help texts of the preset and the ablation
 READ = ["notebooks/07_full_agent.py", "book/index.md", "README.md", "racetrack_lib/config.py",
-        "racetrack_lib/ablation.py", "racetrack_lib/cli.py", "scripts/ablation.py"]
+        "racetrack_lib/ablation.py", "racetrack_lib/cli.py", "scripts/record_ablation.py"]
 HISTORY = re.compile(r"seed's|the seed\b(?! (and|gives|of|,))|preset[ =(]*['\"]?seed\b|"
                      r"the issue\b|issue's|issue #|described at the start", re.IGNORECASE)
 

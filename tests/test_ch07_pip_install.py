@@ -109,6 +109,6 @@ def test_chapter_7_runs_from_the_install_outside_the_clone(installed, tmp_path, 
     module, executable = printed[-1].split()
     assert Path(module).is_relative_to(installed.parent.parent) and executable == str(installed)
     text = "\n".join(printed)
-    assert "saved by scripts/ablation.py: 6 runs" in text  # the ladder loaded
+    assert "saved by scripts/record_ablation.py: 6 runs" in text  # the ladder loaded
     assert "retrained plain Q-learning: identical to the saved run: True" in text
     assert sorted(path.name for path in reader.iterdir()) == [CHAPTER.name]  # wrote nothing

@@ -18,7 +18,7 @@ from racetrack_lib import TabularModel, TrackError, parse_track
 from racetrack_lib.cli import main
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.errors import RacetrackError
-from racetrack_lib.model import _enumerate_states, _successor_table
+from racetrack_lib.mdp import _enumerate_states, _successor_table
 from racetrack_lib.training import train
 
 TRACKS = Path(__file__).parent / "data" / "tracks"

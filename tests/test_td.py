@@ -20,7 +20,7 @@ from racetrack_lib import (
     value_iteration,
 )
 from racetrack_lib.config import AgentConfig
-from racetrack_lib.evaluation import expected_steps_of_greedy
+from racetrack_lib.greedy_evaluation import expected_steps_of_greedy
 from racetrack_lib.td import q_learning_target, sarsa_target, td_error, td_update
 from racetrack_lib.training import (
     Learner,

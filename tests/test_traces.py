@@ -8,7 +8,7 @@ from conftest import tiny_track
 from racetrack_lib import TabularModel, epsilon_greedy, greedy_action
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.dyna import new_dynamics_model
-from racetrack_lib.model import sample_transition
+from racetrack_lib.mdp import sample_transition
 from racetrack_lib.policy import explore
 from racetrack_lib.replay import new_memory
 from racetrack_lib.rules import FINISHED

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .model import CRASHED, FINISHED, TabularModel
+from .mdp import CRASHED, FINISHED, TabularModel
 from .policy import greedy_action
 
 

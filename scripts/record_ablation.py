@@ -1,7 +1,7 @@
 """Run chapter 7's ablation and save its learning curves (the chapter reads the file).
 
-    python scripts/ablation.py              # track 1, seed 0, 2 processes -> racetrack_lib/data
-    python scripts/ablation.py --jobs 1 --out /tmp
+    python scripts/record_ablation.py              # track 1, seed 0, 2 processes -> racetrack_lib/data
+    python scripts/record_ablation.py --jobs 1 --out /tmp
 
 It saves ``ablation_track1.npz`` (8 agents x 100,000 episodes per variant), the greedy policy
 of the full agent that ended best (``full_agent_best_policy_track1.npy``, one action per state)
