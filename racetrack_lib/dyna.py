@@ -4,7 +4,7 @@ Notation (chapter 6): the ``dynamics_model`` remembers, for each state-action pa
 tried, what followed it; ``planning_steps`` is how many simulated updates follow every real step
 (Sutton & Barto section 8.2, Tabular Dyna-Q).
 
-Two models, both arrays indexed by ``(s, a)``:
+Two models, both held in one :class:`DynamicsModel` record of arrays indexed by ``(s, a)``:
 
 - ``"last"`` (Tabular Dyna-Q, S&B section 8.2): the last outcome observed. On a noisy track
   it is not consistent: one sampled outcome, perhaps the rare noisy one, stands for the pair
@@ -20,25 +20,40 @@ at most ``1 + n_start`` in every case. The table holds ``2 + n_start`` per pair 
 
 Planning draws a pair uniformly among those tried so far, from a list kept as the model learns
 (never a scan of the table), with the agent's own generator, simulates an outcome and applies the
-one-step Q-learning update to it (the reward is always -1 here):
+one-step Q-learning update to it (the reward is always -1 here), with the target and update of
+every other step (``td.td_target``, ``td.td_update``):
 
     Q(s, a) <- Q(s, a) + alpha_n(s, a) * (r + gamma * max_b Q(s', b) - Q(s, a))
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
 from .rules import FINISHED, REWARD_PER_STEP
-from .step_size import step_size
+from .td import Q_LEARNING, Transition, td_target, td_update
 
 MODEL_KINDS = ("counts", "last")
+# The two models, as codes in ``settings.model_kind`` (in the order of ``MODEL_KINDS``).
+COUNTS, LAST = 0, 1
+
+
+class DynamicsModel(NamedTuple):
+    """The learned model's arrays (see :func:`new_dynamics_model` for their shapes)."""
+
+    outcomes: np.ndarray
+    counts: np.ndarray
+    n_outcomes: np.ndarray
+    tried_pairs: np.ndarray
+    n_tried: np.ndarray
 
 
 def new_dynamics_model(n_states: int, n_actions: int, n_start: int,
-                       enabled: bool = True) -> tuple:
-    """An empty model: ``(outcomes, counts, n_outcomes, tried_pairs, n_tried)``.
+                       enabled: bool = True) -> DynamicsModel:
+    """An empty model: ``DynamicsModel(outcomes, counts, n_outcomes, tried_pairs, n_tried)``.
 
     Shapes: ``outcomes`` and ``counts`` ``(n_states, n_actions, 2 + n_start)`` (the distinct
     next states seen, ``FINISHED`` for the finish, and how often); ``n_outcomes``
@@ -49,12 +64,12 @@ def new_dynamics_model(n_states: int, n_actions: int, n_start: int,
     width = 2 + n_start
     if not enabled:
         n_states = n_actions = width = 0
-    return (
-        np.zeros((n_states, n_actions, width), dtype=np.int32),  # outcomes
-        np.zeros((n_states, n_actions, width), dtype=np.int32),  # counts (int32: half the
-        np.zeros((n_states, n_actions), dtype=np.int32),  # n_outcomes   memory traffic)
-        np.zeros(n_states * n_actions, dtype=np.int64),  # tried_pairs
-        np.zeros(1, dtype=np.int64),  # n_tried
+    return DynamicsModel(  # int32: half the memory traffic of int64
+        outcomes=np.zeros((n_states, n_actions, width), dtype=np.int32),
+        counts=np.zeros((n_states, n_actions, width), dtype=np.int32),
+        n_outcomes=np.zeros((n_states, n_actions), dtype=np.int32),
+        tried_pairs=np.zeros(n_states * n_actions, dtype=np.int64),
+        n_tried=np.zeros(1, dtype=np.int64),
     )
 
 
@@ -67,7 +82,7 @@ def uniform_index(n: int, rng: np.random.Generator) -> int:
 
 
 @njit(cache=True, inline="always")
-def learn_model(dynamics_model: tuple, state: int, action: int, outcome: int,
+def learn_model(dynamics_model: DynamicsModel, state: int, action: int, outcome: int,
                 last_only: bool) -> None:
     """Record that action ``a`` in ``s`` led to ``outcome`` (a state id or ``FINISHED``).
 
@@ -92,7 +107,7 @@ def learn_model(dynamics_model: tuple, state: int, action: int, outcome: int,
     n_outcomes[state, action] = index + 1
 
 
-def outcomes_of(dynamics_model: tuple, state: int, action: int) -> dict[int, int]:
+def outcomes_of(dynamics_model: DynamicsModel, state: int, action: int) -> dict[int, int]:
     """What the model has seen after ``(s, a)``: ``{outcome: count}`` (for inspection)."""
     outcomes, counts, n_outcomes, _, _ = dynamics_model
     n = n_outcomes[state, action]
@@ -101,7 +116,7 @@ def outcomes_of(dynamics_model: tuple, state: int, action: int) -> dict[int, int
 
 
 @njit(cache=True, inline="always")
-def simulate(dynamics_model: tuple, state: int, action: int,
+def simulate(dynamics_model: DynamicsModel, state: int, action: int,
              rng: np.random.Generator) -> int:
     """A simulated outcome of a tried pair: drawn in proportion to the counts (with the
     last-outcome model there is only one)."""
@@ -121,37 +136,41 @@ def simulate(dynamics_model: tuple, state: int, action: int,
 
 
 @njit(cache=True)  # not inlined: keeps the episode loop small
-def plan(q_values: np.ndarray, dynamics_model: tuple, planning_steps: int,
-         step_sizes: np.ndarray, visits: np.ndarray, gamma: float,
-         rng: np.random.Generator) -> None:
-    """``planning_steps`` simulated one-step Q-learning updates from uniformly drawn tried pairs::
+def plan(learner: tuple, settings: tuple, rng: np.random.Generator) -> None:
+    """``settings.planning_steps`` simulated one-step Q-learning updates from uniformly drawn
+    tried pairs of ``learner.dynamics_model``::
 
         repeat planning_steps times:
             (s, a) <- a random pair tried so far;  s' <- simulate(model, s, a)
             target = r                            if s' is the finish
                    = r + gamma * max_b Q(s', b)   otherwise
             Q(s, a) += alpha_n(s, a) * (target - Q(s, a))
+
+    The target is Q-learning's whatever the agent's own (a simulated step has no next action
+    taken; Dyna-Q, S&B section 8.2).
     """
-    _, _, _, tried_pairs, n_tried = dynamics_model
-    n_actions = q_values.shape[1]
-    for _ in range(planning_steps):
-        pair = tried_pairs[uniform_index(n_tried[0], rng)]
+    dynamics_model = learner.dynamics_model
+    n_actions = learner.q_values.shape[1]
+    for _ in range(settings.planning_steps):
+        pair = dynamics_model.tried_pairs[uniform_index(dynamics_model.n_tried[0], rng)]
         state, action = pair // n_actions, pair % n_actions
         outcome = simulate(dynamics_model, state, action, rng)
-        target = REWARD_PER_STEP
-        if outcome != FINISHED:
-            target += gamma * q_values[outcome].max()
-        alpha = step_size(step_sizes, visits, state, action)
-        q_values[state, action] += alpha * (target - q_values[state, action])
+        finished = outcome == FINISHED
+        simulated = Transition(state, action, REWARD_PER_STEP, state if finished else outcome, 0,
+                               finished)
+        target = td_target(learner.q_values, simulated, Q_LEARNING, settings.gamma, -1)
+        td_update(learner, state, action, target)
 
 
 @njit(cache=True, inline="always")
-def learn_and_plan(q_values: np.ndarray, dynamics_model: tuple, planning_steps: int,
-                   last_only: bool, step_sizes: np.ndarray, visits: np.ndarray, gamma: float,
-                   rng: np.random.Generator, state: int, action: int, outcome: int) -> None:
-    """After a real step: update the model with it, then plan (nothing if ``planning_steps`` is
-    0, so an agent that does not plan draws no extra random numbers)."""
-    if planning_steps == 0:
+def learn_and_plan(learner: tuple, settings: tuple, transition: Transition,
+                   rng: np.random.Generator) -> None:
+    """After a real step: teach the model its outcome, then plan (nothing if
+    ``settings.planning_steps`` is 0, so an agent that does not plan draws no extra random
+    numbers)."""
+    if settings.planning_steps == 0:
         return
-    learn_model(dynamics_model, state, action, outcome, last_only)
-    plan(q_values, dynamics_model, planning_steps, step_sizes, visits, gamma, rng)
+    outcome = FINISHED if transition.finished else transition.next_state
+    learn_model(learner.dynamics_model, transition.state, transition.action, outcome,
+                settings.model_kind == LAST)
+    plan(learner, settings, rng)

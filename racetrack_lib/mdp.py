@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -31,6 +32,15 @@ from .rules import (
 from .track import START, TRACK, Track, TrackError, load_track
 
 N_SPEEDS = MAX_SPEED + 1
+
+
+class MDPTables(NamedTuple):
+    """What the compiled learning loops read of the track (``TabularModel.tables``):
+    ``next_states`` ``(n_states, 9, 2)``, ``start_states`` ``(n_start,)`` and ``noise``."""
+
+    next_states: np.ndarray
+    start_states: np.ndarray
+    noise: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,6 +95,11 @@ class TabularModel:
     @property
     def n_actions(self) -> int:
         return N_ACTIONS
+
+    @property
+    def tables(self) -> MDPTables:
+        """The arrays the compiled loops step through, as one record."""
+        return MDPTables(self.next_states, self.start_states, self.noise)
 
     def state_id(self, row: int, col: int, v_up: int, v_right: int) -> int:
         """The id of a state; raises ``KeyError`` if there is no such state."""

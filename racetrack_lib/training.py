@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from functools import lru_cache
 from numbers import Integral
 from pathlib import Path
@@ -19,47 +18,15 @@ import numpy as np
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
+from .agent import Learner, loop_settings, run_agent_episodes, schedule_of
 from .config import AgentConfig
 from .dp import expected_steps_from_start, value_iteration
-from .dyna import new_dynamics_model
 from .errors import RacetrackError, check_count, check_type
 from .greedy_evaluation import expected_steps_of_greedy
 from .mdp import TabularModel
 from .memory import check_fits, training_bytes
-from .replay import new_memory
 from .results import TrainingResult
-from .td import td_episodes
 from .track import Track
-
-
-@dataclass
-class Learner:
-    """Everything one agent learns and keeps between episodes.
-
-    Attributes:
-        q_values: ``Q``, shape ``(n_states, 9)``.
-        visits: ``n(s, a)``, shape ``(n_states, 9)``: real visits, for the step sizes.
-        memory: the replay memory (``replay.new_memory``; capacity 0 without replay).
-        dynamics_model: the learned model (``dyna.new_dynamics_model``; empty without planning).
-        step_sizes: the config's step-size table (``AgentConfig.step_sizes``), built once.
-    """
-
-    q_values: np.ndarray
-    visits: np.ndarray
-    memory: tuple
-    dynamics_model: tuple
-    step_sizes: np.ndarray
-
-    @classmethod
-    def new(cls, model: TabularModel, config: AgentConfig,
-            q_values: np.ndarray | None = None) -> Learner:
-        """A fresh agent; ``q_values`` (zeros, shape ``(n_states, 9)``) to learn into, if given."""
-        shape = (model.n_states, model.n_actions)
-        return cls(np.zeros(shape) if q_values is None else q_values,
-                   np.zeros(shape, dtype=np.int64), new_memory(config.memory_size),
-                   new_dynamics_model(*shape, len(model.start_states),
-                                      enabled=config.planning_steps > 0),
-                   config.step_sizes())
 
 
 def run_episodes(learner: Learner, model: TabularModel, config: AgentConfig,
@@ -70,15 +37,8 @@ def run_episodes(learner: Learner, model: TabularModel, config: AgentConfig,
     ``(last - first,)``, negative for an episode cut at ``max_episode_steps``."""
     if lengths is None:
         lengths = np.zeros(last - first, dtype=np.int64)
-    episodes = range(first, last)
-    td_episodes(learner.q_values, model.next_states, model.start_states, model.noise,
-                learner.step_sizes, learner.visits, config.gamma,
-                np.array([config.epsilon(e) for e in episodes]), config.target == "sarsa",
-                config.max_episode_steps, rng, lengths,
-                np.array([config.trace_decay_at(e) for e in episodes]), learner.memory,
-                config.replayed_per_step, learner.dynamics_model, config.planning_steps,
-                config.model_kind == "last", config.trace_kind == "replacing",
-                config.q_lambda == "watkins")
+    run_agent_episodes(model.tables, learner, loop_settings(config),
+                       schedule_of(config, first, last), lengths, rng)
     return lengths
 
 

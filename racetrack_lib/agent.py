@@ -1,0 +1,192 @@
+"""The full agent: traces, replay and planning composed in one loop, and the records every loop
+reads.
+
+Each idea lives in its own module, as one step that this loop calls (chapter 7):
+
+- ``traces.traced_step``: a real step learned with eligibility traces (chapter 4; with
+  ``lambda = 0`` it is exactly chapter 3's one-step update);
+- ``replay.remember_and_replay``: store the step's transition and replay a batch (chapter 5);
+- ``dyna.learn_and_plan``: teach the learned model the step's outcome and make simulated
+  updates (chapter 6).
+
+The compiled loops read three records, built here and nowhere else:
+
+- ``mdp``: the track's tables (``mdp.MDPTables``, from ``TabularModel.tables``);
+- ``learner``: everything one agent learns and keeps between episodes (:class:`Learner`);
+- ``settings``: the loop's fixed settings (:class:`LoopSettings`), made from an ``AgentConfig``
+  by :func:`loop_settings`, the only place where the config's words become the codes the
+  compiled code compares.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from .config import AgentConfig
+from .dyna import COUNTS, LAST, DynamicsModel, learn_and_plan, new_dynamics_model
+from .mdp import MDPTables, TabularModel
+from .replay import ReplayMemory, new_memory, remember_and_replay
+from .td import Q_LEARNING, SARSA, start_episode, td_episode
+from .traces import ACCUMULATING, REPLACING, Traces, clear, new_traces, traced_episode, traced_step
+
+
+class LoopSettings(NamedTuple):
+    """What the compiled loops need of an ``AgentConfig``, as numbers and codes.
+
+    Attributes:
+        gamma: the discount.
+        target: ``td.Q_LEARNING`` or ``td.SARSA``.
+        trace_kind: ``traces.REPLACING`` or ``traces.ACCUMULATING``.
+        cut_traces: cut the traces after an exploratory action (Watkins's Q(lambda); never for
+            SARSA).
+        batch_size: transitions replayed after each real step (0: no replay).
+        planning_steps: simulated updates after each real step (0: no planning).
+        model_kind: ``dyna.COUNTS`` or ``dyna.LAST``.
+        max_steps: an episode is cut after this many steps.
+    """
+
+    gamma: float
+    target: int
+    trace_kind: int
+    cut_traces: bool
+    batch_size: int
+    planning_steps: int
+    model_kind: int
+    max_steps: int
+
+
+def loop_settings(config: AgentConfig) -> LoopSettings:
+    """The loop's settings of ``config``: the one place where its words become codes."""
+    return LoopSettings(
+        gamma=config.gamma,
+        target={"q_learning": Q_LEARNING, "sarsa": SARSA}[config.target],
+        trace_kind={"replacing": REPLACING, "accumulating": ACCUMULATING}[config.trace_kind],
+        cut_traces=config.q_lambda == "watkins" and config.target == "q_learning",
+        batch_size=config.replayed_per_step,
+        planning_steps=config.planning_steps,
+        model_kind={"counts": COUNTS, "last": LAST}[config.model_kind],
+        max_steps=config.max_episode_steps,
+    )
+
+
+class Learner(NamedTuple):
+    """Everything one agent learns and keeps between episodes.
+
+    Attributes:
+        q_values: ``Q``, shape ``(n_states, 9)``.
+        visits: ``n(s, a)``, shape ``(n_states, 9)``: real visits, for the step sizes.
+        step_sizes: the config's step-size table (``AgentConfig.step_sizes``), built once.
+        traces: the eligibility traces (``traces.Traces``), empty between episodes.
+        memory: the replay memory (``replay.ReplayMemory``; capacity 0 without replay).
+        dynamics_model: the learned model (``dyna.DynamicsModel``; empty without planning).
+    """
+
+    q_values: np.ndarray
+    visits: np.ndarray
+    step_sizes: np.ndarray
+    traces: Traces
+    memory: ReplayMemory
+    dynamics_model: DynamicsModel
+
+    @classmethod
+    def new(cls, model: TabularModel, config: AgentConfig,
+            q_values: np.ndarray | None = None) -> Learner:
+        """A fresh agent; ``q_values`` (zeros, shape ``(n_states, 9)``) to learn into, if given."""
+        shape = (model.n_states, model.n_actions)
+        return cls(
+            q_values=np.zeros(shape) if q_values is None else q_values,
+            visits=np.zeros(shape, dtype=np.int64),
+            step_sizes=config.step_sizes(),
+            traces=new_traces(*shape),
+            memory=new_memory(config.memory_size),
+            dynamics_model=new_dynamics_model(*shape, len(model.start_states),
+                                              enabled=config.planning_steps > 0),
+        )
+
+
+class Schedule(NamedTuple):
+    """Per episode: ``epsilons`` and ``trace_decays`` (lambda), both shape ``(episodes,)``."""
+
+    epsilons: np.ndarray
+    trace_decays: np.ndarray
+
+
+@njit(cache=True)
+def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings, epsilon: float,
+                  trace_decay: float, rng: np.random.Generator) -> tuple[int, bool]:
+    """One episode of the full agent, learning in place: every real step is learned with
+    traces (chapter 4), then replayed from memory (chapter 5), then planned from (chapter 6)::
+
+        s <- a random start state;  a <- epsilon-greedy(Q, s)
+        repeat:
+            take a, learn with traces              -> the transition (s, a, r, s', a')
+            store it; replay batch_size transitions, one-step each
+            teach the model (s, a) -> s'; make planning_steps simulated updates
+            stop if finished;  s, a <- s', a'
+
+    Each of the three steps is the function of its own chapter; an agent without replay
+    (``batch_size`` 0) or planning (``planning_steps`` 0) skips that step and draws no random
+    numbers for it.
+
+    Returns:
+        (number of steps, whether the car finished; False if cut at ``settings.max_steps``).
+    """
+    state, action = start_episode(mdp, learner.q_values, epsilon, rng)
+    for step in range(1, settings.max_steps + 1):
+        taken = traced_step(mdp, learner, settings, state, action, epsilon, trace_decay, rng)
+        remember_and_replay(learner, settings, taken, rng)
+        learn_and_plan(learner, settings, taken, rng)
+        if taken.finished:
+            return step, True
+        state, action = taken.next_state, taken.next_action
+    clear(learner.traces)
+    return settings.max_steps, False
+
+
+@njit(cache=True)
+def run_agent_episodes(mdp: MDPTables, learner: Learner, settings: LoopSettings,
+                       schedule: Schedule, lengths: np.ndarray,
+                       rng: np.random.Generator) -> None:
+    """Run ``len(schedule.epsilons)`` episodes in a row, writing each one's number of steps
+    into ``lengths`` (negative if the episode was cut).
+
+    Each episode runs in the simplest loop that does what it needs: the full agent's loop with
+    replay or planning, the traced loop with ``lambda > 0``, else the one-step loop of chapter
+    3 (the fastest; with ``lambda = 0`` the other two give exactly its numbers).
+    """
+    for episode in range(len(schedule.epsilons)):
+        epsilon, trace_decay = schedule.epsilons[episode], schedule.trace_decays[episode]
+        if settings.batch_size > 0 or settings.planning_steps > 0:
+            steps, finished = agent_episode(mdp, learner, settings, epsilon, trace_decay, rng)
+        elif trace_decay > 0.0:
+            steps, finished = traced_episode(mdp, learner, settings, epsilon, trace_decay, rng)
+        else:
+            steps, finished = td_episode(mdp, learner, settings, epsilon, rng)
+        lengths[episode] = steps if finished else -steps
+
+
+def schedule_of(config: AgentConfig, first: int, last: int) -> Schedule:
+    """Episodes ``first, ..., last - 1``'s epsilons and trace decays (``AgentConfig.epsilon``,
+    ``AgentConfig.trace_decay_at``), computed in compiled code: the same numbers, without a
+    Python call per episode."""
+    epsilons = _decayed(config.epsilon_start, config.epsilon_decay, config.epsilon_min, first,
+                        last)
+    if config.trace_schedule == "constant" or config.epsilon_min == 1.0:
+        trace_decays = np.full(last - first, config.trace_decay)
+    else:
+        trace_decays = config.trace_decay * ((1.0 - epsilons) / (1.0 - config.epsilon_min))
+    return Schedule(epsilons, trace_decays)
+
+
+@njit(cache=True)
+def _decayed(start: float, decay: float, floor: float, first: int, last: int) -> np.ndarray:
+    """``max(floor, start * decay ** e)`` for ``e = first, ..., last - 1``. The exponent is a
+    float, so that ``**`` is the C library's ``pow``, as in Python (an integer exponent would be
+    repeated multiplication, which rounds differently)."""
+    values = np.empty(last - first)
+    for episode in range(first, last):
+        values[episode - first] = max(floor, start * decay ** float(episode))
+    return values
