@@ -27,10 +27,23 @@ from numba import njit
 
 from .config import AgentConfig
 from .dyna import COUNTS, LAST, DynamicsModel, learn_and_plan, new_dynamics_model
-from .mdp import MDPTables, TabularModel
+from .mdp import MDPTables, TabularModel, sample_transition
+from .policy import explore, greedy_action
 from .replay import ReplayMemory, new_memory, remember_and_replay
-from .td import Q_LEARNING, SARSA, start_episode, td_episode
-from .traces import ACCUMULATING, REPLACING, Traces, clear, new_traces, traced_episode, traced_step
+from .rules import REWARD_PER_STEP
+from .step_size import count_visit
+from .td import Q_LEARNING, SARSA, Transition, start_episode, td_episode, td_target
+from .traces import (
+    ACCUMULATING,
+    REPLACING,
+    EpisodeSettings,
+    Traces,
+    clear,
+    new_traces,
+    traced_episode,
+    update_traced,
+    visit,
+)
 
 
 class LoopSettings(NamedTuple):
@@ -115,34 +128,61 @@ class Schedule(NamedTuple):
 
 
 @njit(cache=True)
-def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings, epsilon: float,
-                  trace_decay: float, rng: np.random.Generator) -> tuple[int, bool]:
+def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings,
+                  episode: EpisodeSettings, rng: np.random.Generator) -> tuple[int, bool]:
     """One episode of the full agent, learning in place: every real step is learned with
     traces (chapter 4), then replayed from memory (chapter 5), then planned from (chapter 6)::
 
-        s <- a random start state;  a <- epsilon-greedy(Q, s)
+        s <- a random start state;  a <- epsilon-greedy(Q, s);  e <- 0
         repeat:
-            take a, learn with traces              -> the transition (s, a, r, s', a')
-            store it; replay batch_size transitions, one-step each
-            teach the model (s, a) -> s'; make planning_steps simulated updates
+            take a: observe r = -1 and s' (or the finish);  n(s, a) += 1
+            learn from (s, a, r, s', a') with traces, as traces.traced_episode does
+            remember (s, a, r, s', a') and replay a batch      (replay.remember_and_replay)
+            teach the model (s, a) -> s' and plan              (dyna.learn_and_plan)
             stop if finished;  s, a <- s', a'
 
-    Each of the three steps is the function of its own chapter; an agent without replay
-    (``batch_size`` 0) or planning (``planning_steps`` 0) skips that step and draws no random
-    numbers for it.
+    The first two lines are the traced loop's, line for line (a test checks that without
+    replay and planning this loop gives exactly ``traces.traced_episode``'s numbers). An agent
+    without replay (``batch_size`` 0) or planning (``planning_steps`` 0) skips that step and
+    draws no random numbers for it.
 
     Returns:
         (number of steps, whether the car finished; False if cut at ``settings.max_steps``).
     """
-    state, action = start_episode(mdp, learner.q_values, epsilon, rng)
+    # The arrays, taken out of their records once (see td.td_episode).
+    q_values, visits, step_sizes = learner.q_values, learner.visits, learner.step_sizes
+    traces, (next_states, start_states, noise) = learner.traces, mdp
+    replacing, decay = settings.trace_kind == REPLACING, settings.gamma * episode.trace_decay
+    n_traced = 0
+    state, action = start_episode(mdp, q_values, episode.epsilon, rng)
     for step in range(1, settings.max_steps + 1):
-        taken = traced_step(mdp, learner, settings, state, action, epsilon, trace_decay, rng)
-        remember_and_replay(learner, settings, taken, rng)
-        learn_and_plan(learner, settings, taken, rng)
-        if taken.finished:
+        next_state, finished, _, _ = sample_transition(
+            next_states, start_states, noise, state, action, rng
+        )
+        count_visit(visits, state, action)
+        if finished:  # learn with traces (traced_episode's finishing step)
+            last = Transition(state, action, REWARD_PER_STEP, state, 0, True)
+            delta = td_target(q_values, last, settings.target, settings.gamma, -1) - q_values[
+                state, action]
+            n_traced = visit(traces, n_traced, state, action, replacing)
+            update_traced(q_values, traces, n_traced, step_sizes, visits, delta, 0.0)
+            remember_and_replay(learner, settings, last, rng)
+            learn_and_plan(learner, settings, last, rng)
             return step, True
-        state, action = taken.next_state, taken.next_action
-    clear(learner.traces)
+        greedy_next = greedy_action(q_values, next_state, rng, 0.0)  # learn with traces
+        next_action = explore(greedy_next, episode.epsilon, q_values.shape[1], rng)
+        taken = Transition(state, action, REWARD_PER_STEP, next_state, next_action, False)
+        delta = td_target(q_values, taken, settings.target, settings.gamma,
+                          greedy_next) - q_values[state, action]
+        explored = q_values[next_state, next_action] < q_values[next_state, greedy_next]
+        n_traced = visit(traces, n_traced, state, action, replacing)
+        n_traced = update_traced(q_values, traces, n_traced, step_sizes, visits, delta, decay)
+        if explored and settings.cut_traces:
+            n_traced = clear(traces, n_traced)
+        remember_and_replay(learner, settings, taken, rng)  # replay (chapter 5)
+        learn_and_plan(learner, settings, taken, rng)  # plan (chapter 6)
+        state, action = next_state, next_action
+    clear(traces, n_traced)
     return settings.max_steps, False
 
 
@@ -158,13 +198,13 @@ def run_agent_episodes(mdp: MDPTables, learner: Learner, settings: LoopSettings,
     3 (the fastest; with ``lambda = 0`` the other two give exactly its numbers).
     """
     for episode in range(len(schedule.epsilons)):
-        epsilon, trace_decay = schedule.epsilons[episode], schedule.trace_decays[episode]
+        this = EpisodeSettings(schedule.epsilons[episode], schedule.trace_decays[episode])
         if settings.batch_size > 0 or settings.planning_steps > 0:
-            steps, finished = agent_episode(mdp, learner, settings, epsilon, trace_decay, rng)
-        elif trace_decay > 0.0:
-            steps, finished = traced_episode(mdp, learner, settings, epsilon, trace_decay, rng)
+            steps, finished = agent_episode(mdp, learner, settings, this, rng)
+        elif this.trace_decay > 0.0:
+            steps, finished = traced_episode(mdp, learner, settings, this, rng)
         else:
-            steps, finished = td_episode(mdp, learner, settings, epsilon, rng)
+            steps, finished = td_episode(mdp, learner, settings, this.epsilon, rng)
         lengths[episode] = steps if finished else -steps
 
 

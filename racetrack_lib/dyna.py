@@ -149,17 +149,18 @@ def plan(learner: tuple, settings: tuple, rng: np.random.Generator) -> None:
     The target is Q-learning's whatever the agent's own (a simulated step has no next action
     taken; Dyna-Q, S&B section 8.2).
     """
-    dynamics_model = learner.dynamics_model
-    n_actions = learner.q_values.shape[1]
+    q_values, visits, step_sizes, _, _, dynamics_model = learner  # unpacked once (td_episode)
+    tried_pairs, n_tried = dynamics_model.tried_pairs, dynamics_model.n_tried
+    n_actions = q_values.shape[1]
     for _ in range(settings.planning_steps):
-        pair = dynamics_model.tried_pairs[uniform_index(dynamics_model.n_tried[0], rng)]
+        pair = tried_pairs[uniform_index(n_tried[0], rng)]
         state, action = pair // n_actions, pair % n_actions
         outcome = simulate(dynamics_model, state, action, rng)
         finished = outcome == FINISHED
         simulated = Transition(state, action, REWARD_PER_STEP, state if finished else outcome, 0,
                                finished)
-        target = td_target(learner.q_values, simulated, Q_LEARNING, settings.gamma, -1)
-        td_update(learner, state, action, target)
+        target = td_target(q_values, simulated, Q_LEARNING, settings.gamma, -1)
+        td_update(q_values, step_sizes, visits, state, action, target)
 
 
 @njit(cache=True, inline="always")

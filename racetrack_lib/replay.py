@@ -96,13 +96,13 @@ def replay_batch(learner: tuple, settings: tuple, rng: np.random.Generator) -> N
 
     Nothing is replayed until the memory holds at least ``batch_size`` transitions.
     """
-    memory = learner.memory
+    q_values, visits, step_sizes, _, memory, _ = learner  # unpacked once (see td.td_episode)
     if memory.fill[SIZE] < settings.batch_size:
         return
     for _ in range(settings.batch_size):
         replayed = recall(memory, sample_slot(memory, rng))
-        target = td_target(learner.q_values, replayed, settings.target, settings.gamma, -1)
-        td_update(learner, replayed.state, replayed.action, target)
+        target = td_target(q_values, replayed, settings.target, settings.gamma, -1)
+        td_update(q_values, step_sizes, visits, replayed.state, replayed.action, target)
 
 
 @njit(cache=True, inline="always")
