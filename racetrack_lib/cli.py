@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -90,42 +91,13 @@ def build_parser(preset_name: str | None = None) -> argparse.ArgumentParser:
         "train", help="train independent agents and measure them against the exact optimum"
     )
     _add_track_arguments(train)
-    train.add_argument("--target", default=defaults.target,
-                       help="q_learning or sarsa (default %(default)s)")
-    train.add_argument("--alpha", type=_number, default=defaults.alpha,
-                       help="step size of a pair's first visit, in (0, 1] (default %(default)s)")
-    train.add_argument("--alpha-power", type=_number, default=defaults.alpha_power,
-                       help="step size alpha * n^-power after n visits, power in [0, 1]; "
-                            "0: constant alpha (default %(default)s)")
-    train.add_argument("--alpha-min", type=_number, default=defaults.alpha_min,
-                       help="floor of the step size, in [0, alpha] (default %(default)s)")
-    train.add_argument("--gamma", type=_number, default=defaults.gamma,
-                       help="discount factor in (0, 1] (default %(default)s)")
-    train.add_argument("--epsilon", type=_number, default=defaults.epsilon_start,
-                       help="exploration rate of the first episode (default %(default)s)")
-    train.add_argument("--epsilon-decay", type=_number, default=defaults.epsilon_decay,
-                       help="factor applied to epsilon after each episode (default %(default)s)")
-    train.add_argument("--epsilon-min", type=_number, default=defaults.epsilon_min,
-                       help="the floor of epsilon (default %(default)s)")
-    train.add_argument("--trace-decay", type=_number, default=defaults.trace_decay,
-                       help="lambda of eligibility traces (default %(default)s)")
-    train.add_argument("--trace-schedule", default=defaults.trace_schedule,
-                       help="ramp (lambda grows as epsilon decays) or constant "
-                            "(default %(default)s)")
-    train.add_argument("--trace-kind", default=defaults.trace_kind,
-                       help="replacing or accumulating traces (default %(default)s)")
-    train.add_argument("--q-lambda", default=defaults.q_lambda,
-                       help="watkins (cut traces after exploring) or naive (default %(default)s)")
-    train.add_argument("--memory-size", type=_whole, default=defaults.memory_size,
-                       help="replay memory capacity (default %(default)s)")
-    train.add_argument("--batch-size", type=_whole, default=defaults.batch_size,
-                       help="transitions replayed after each real step, in [1, memory size]; "
-                            "ignored without a memory (default %(default)s)")
-    train.add_argument("--planning-steps", type=_whole, default=defaults.planning_steps,
-                       help="simulated updates per real step (default %(default)s)")
-    train.add_argument("--model-kind", default=defaults.model_kind,
-                       help="learned dynamics model for planning: counts or last "
-                            "(default %(default)s)")
+    for knob in fields(AgentConfig):  # an option for every hyperparameter, from its _knob
+        train.add_argument(AgentConfig.option(knob), dest=knob.name,
+                           metavar=AgentConfig.option(knob)[2:].upper().replace("-", "_"),
+                           type={"float": _number, "int": _whole}.get(knob.type, str),
+                           default=getattr(defaults, knob.name),
+                           help=f"{knob.metadata['help']}, {AgentConfig.allowed(knob)} "
+                                "(default %(default)s)")
     train.add_argument("--preset", default=None,
                        help="start from a named configuration: "
                             f"{', '.join(PRESETS)} (combined-150: naive Q(0.9) with replay "
@@ -133,8 +105,6 @@ def build_parser(preset_name: str | None = None) -> argparse.ArgumentParser:
                             "0.99, 20 agents x 150 episodes; chapter 7)")
     train.add_argument("--agents", type=_whole, default=default_agents,
                        help="number of independent agents (default %(default)s)")
-    train.add_argument("--episodes", type=_whole, default=defaults.num_episodes,
-                       help="episodes per agent (default %(default)s)")
     train.add_argument("--eval-every", type=_whole, default=None,
                        help="evaluate each greedy policy exactly every N episodes "
                             "(default: episodes / 100)")
@@ -158,15 +128,7 @@ def _whole(text: str) -> int:
 
 
 # The option that sets each AgentConfig field, so that an error names what the user typed.
-FIELD_OPTIONS = {
-    "alpha": "--alpha", "alpha_power": "--alpha-power", "alpha_min": "--alpha-min",
-    "gamma": "--gamma", "epsilon_start": "--epsilon", "epsilon_decay": "--epsilon-decay",
-    "epsilon_min": "--epsilon-min", "target": "--target", "num_episodes": "--episodes",
-    "trace_decay": "--trace-decay", "trace_schedule": "--trace-schedule",
-    "trace_kind": "--trace-kind", "q_lambda": "--q-lambda", "memory_size": "--memory-size",
-    "batch_size": "--batch-size", "planning_steps": "--planning-steps",
-    "model_kind": "--model-kind",
-}
+FIELD_OPTIONS = {knob.name: AgentConfig.option(knob) for knob in fields(AgentConfig)}
 
 
 def _with_option_names(message: str) -> str:
@@ -189,15 +151,7 @@ def _train(args: argparse.Namespace) -> dict:
     out = _checked_out(args.out)
     eval_every = args.eval_every if args.eval_every is not None else default_eval_every(
         config.num_episodes)
-    if eval_every < 1:
-        raise RacetrackError(f"--eval-every = {eval_every} is out of range: allowed [1, inf)")
-    if not 1 <= args.agents <= 10_000:
-        raise RacetrackError(f"--agents = {args.agents} is out of range: allowed [1, 10000]")
-    if args.seed < 0:
-        raise RacetrackError(f"--seed = {args.seed} is out of range: allowed [0, inf)")
-    if args.jobs == 0 or args.jobs < -1:
-        raise RacetrackError(f"--jobs = {args.jobs} is out of range: allowed -1 or [1, inf)")
-    model = _model(args)
+    model = _model(args)  # --agents, --seed, --jobs and --eval-every: train() checks them
     try:
         result = train(config, model, n_agents=args.agents, seed=args.seed,
                        eval_every=eval_every, progress=None if sys.stderr.isatty() else False,
@@ -243,15 +197,7 @@ def _checked_out(out: str | None) -> Path | None:
 
 def _agent_config(args: argparse.Namespace) -> AgentConfig:
     """The options' values as an AgentConfig (checked by AgentConfig itself)."""
-    return AgentConfig(
-        alpha=args.alpha, alpha_power=args.alpha_power, alpha_min=args.alpha_min,
-        gamma=args.gamma, epsilon_start=args.epsilon,
-        epsilon_decay=args.epsilon_decay, epsilon_min=args.epsilon_min, target=args.target,
-        num_episodes=args.episodes, trace_decay=args.trace_decay,
-        trace_schedule=args.trace_schedule, trace_kind=args.trace_kind, q_lambda=args.q_lambda,
-        memory_size=args.memory_size, batch_size=args.batch_size,
-        planning_steps=args.planning_steps, model_kind=args.model_kind,
-    )
+    return AgentConfig(**{knob.name: getattr(args, knob.name) for knob in fields(AgentConfig)})
 
 
 def _train_summary(args: argparse.Namespace, model: TabularModel, config: AgentConfig,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import Field, asdict, dataclass, field, fields
 from numbers import Integral
 
 import numpy as np
@@ -15,6 +15,17 @@ TARGETS = ("q_learning", "sarsa")
 TRACE_SCHEDULES = ("ramp", "constant")
 TRACE_KINDS = ("replacing", "accumulating")
 Q_LAMBDAS = ("watkins", "naive")
+
+
+def _knob(default: object, help: str, *, low: float | None = None,
+          high: float | str | None = None, low_open: bool = False,
+          choices: tuple[str, ...] | None = None, option: str | None = None) -> Field:
+    """A hyperparameter: its default, its help, the values it allows (a number in ``[low,
+    high]``, ``(low, high]`` with ``low_open``, or one of ``choices``) and its command-line
+    option (``--`` and the name with dashes, unless given)."""
+    return field(default=default, metadata={"help": help, "low": low, "high": high,
+                                            "low_open": low_open, "choices": choices,
+                                            "option": option})
 
 
 @dataclass(frozen=True)
@@ -60,47 +71,44 @@ class AgentConfig:
             (Tabular Dyna-Q).
     """
 
-    alpha: float = 1.0
-    alpha_power: float = 0.7
-    alpha_min: float = 0.02
-    gamma: float = 1.0
-    epsilon_start: float = 1.0
-    epsilon_decay: float = 0.998
-    epsilon_min: float = 0.01
-    target: str = "q_learning"
-    num_episodes: int = 100_000
-    max_episode_steps: int = 100_000
-    trace_decay: float = 0.0
-    trace_schedule: str = "ramp"
-    trace_kind: str = "replacing"
-    q_lambda: str = "watkins"
-    memory_size: int = 0
-    batch_size: int = 32
-    planning_steps: int = 0
-    model_kind: str = "counts"
+    # Each field is one line: its default, a short help (the command line's), and what values
+    # it allows (``high`` may name an earlier field). __post_init__ checks every field from
+    # these, and the command line makes an option of each (cli.py), so a new hyperparameter is
+    # this one line, its line in the docstring above, and the code that uses it.
+    alpha: float = _knob(1.0, "step size of a pair's first visit", low=0.0, high=1.0,
+                         low_open=True)
+    alpha_power: float = _knob(0.7, "step size alpha * n^-power after n visits; 0: constant",
+                               low=0.0, high=1.0)
+    alpha_min: float = _knob(0.02, "floor of the step size", low=0.0, high="alpha")
+    gamma: float = _knob(1.0, "discount factor", low=0.0, high=1.0, low_open=True)
+    epsilon_start: float = _knob(1.0, "exploration rate of the first episode", low=0.0, high=1.0,
+                                 option="--epsilon")
+    epsilon_decay: float = _knob(0.998, "factor applied to epsilon after each episode", low=0.0,
+                                 high=1.0, low_open=True)
+    epsilon_min: float = _knob(0.01, "the floor of epsilon", low=0.0, high="epsilon_start")
+    target: str = _knob("q_learning", "the TD target", choices=TARGETS)
+    num_episodes: int = _knob(100_000, "episodes per agent", low=1, high=10_000_000,
+                              option="--episodes")
+    max_episode_steps: int = _knob(100_000, "an episode is cut after this many steps", low=1,
+                                   high=100_000_000)
+    trace_decay: float = _knob(0.0, "lambda of eligibility traces; 0: one-step TD", low=0.0,
+                               high=1.0)
+    trace_schedule: str = _knob("ramp", "lambda per episode: ramp grows it as epsilon decays",
+                                choices=TRACE_SCHEDULES)
+    trace_kind: str = _knob("replacing", "the kind of eligibility trace", choices=TRACE_KINDS)
+    q_lambda: str = _knob("watkins", "Q(lambda): watkins cuts the traces after exploring",
+                          choices=Q_LAMBDAS)
+    memory_size: int = _knob(0, "replay memory capacity; 0: no replay", low=0, high=100_000_000)
+    batch_size: int = _knob(32, "transitions replayed after each real step (at most the "
+                            "memory size)", low=0, high=100_000)
+    planning_steps: int = _knob(0, "simulated updates per real step; 0: no planning", low=0,
+                                high=100_000)
+    model_kind: str = _knob("counts", "learned dynamics model for planning",
+                            choices=MODEL_KINDS)
 
     def __post_init__(self) -> None:
-        check_range("alpha", self.alpha, 0.0, 1.0, low_open=True)
-        check_range("alpha_power", self.alpha_power, 0.0, 1.0)
-        check_range("alpha_min", self.alpha_min, 0.0, self.alpha)
-        check_range("gamma", self.gamma, 0.0, 1.0, low_open=True)
-        check_range("epsilon_start", self.epsilon_start, 0.0, 1.0)
-        check_range("epsilon_decay", self.epsilon_decay, 0.0, 1.0, low_open=True)
-        check_range("epsilon_min", self.epsilon_min, 0.0, self.epsilon_start)
-        if self.target not in TARGETS:
-            raise RacetrackError(f"target = {self.target!r} is not one of {', '.join(TARGETS)}")
-        _check_count("num_episodes", self.num_episodes, 1, 10_000_000)
-        _check_count("max_episode_steps", self.max_episode_steps, 1, 100_000_000)
-        check_range("trace_decay", self.trace_decay, 0.0, 1.0)
-        for name, allowed in (("trace_schedule", TRACE_SCHEDULES), ("trace_kind", TRACE_KINDS),
-                              ("q_lambda", Q_LAMBDAS), ("model_kind", MODEL_KINDS)):
-            if getattr(self, name) not in allowed:
-                raise RacetrackError(
-                    f"{name} = {getattr(self, name)!r} is not one of {', '.join(allowed)}"
-                )
-        _check_count("memory_size", self.memory_size, 0, 100_000_000)
-        _check_count("batch_size", self.batch_size, 0, 100_000)
-        _check_count("planning_steps", self.planning_steps, 0, 100_000)
+        for knob in fields(self):
+            self._check(knob)
         if self.memory_size > 0 and not 1 <= self.batch_size <= self.memory_size:
             raise RacetrackError(
                 f"batch_size = {self.batch_size} is out of range: allowed [1, memory_size = "
@@ -108,16 +116,48 @@ class AgentConfig:
             )
         self._store_plain_numbers()
 
+    def _check(self, knob: Field) -> None:
+        """Check one field against its ``_knob`` (the error names the field and the range)."""
+        value, allowed = getattr(self, knob.name), knob.metadata
+        if allowed["choices"] is not None:
+            if value not in allowed["choices"]:
+                raise RacetrackError(
+                    f"{knob.name} = {value!r} is not one of {', '.join(allowed['choices'])}")
+            return
+        high = allowed["high"]
+        if isinstance(high, str):  # another field's value, checked before this one
+            high = getattr(self, high)
+        if knob.type == "int":
+            _check_count(knob.name, value, allowed["low"], high)
+        else:
+            check_range(knob.name, value, allowed["low"], high, low_open=allowed["low_open"])
+
+    @staticmethod
+    def option(knob: Field) -> str:
+        """The command-line option that sets a field: ``--alpha-min`` for ``alpha_min``."""
+        return knob.metadata["option"] or "--" + knob.name.replace("_", "-")
+
+    @staticmethod
+    def allowed(knob: Field) -> str:
+        """The values a field allows, in words: ``in (0, 1]`` or ``one of ramp, constant``."""
+        allowed = knob.metadata
+        if allowed["choices"] is not None:
+            return "one of " + ", ".join(allowed["choices"])
+        high = allowed["high"]
+        if not isinstance(high, str):
+            high = f"{high:,}" if knob.type == "int" else f"{high:g}"
+        return f"in {'(' if allowed['low_open'] else '['}{allowed['low']:g}, {high}]"
+
     def _store_plain_numbers(self) -> None:
         """Keep every number as a Python ``float`` or ``int``: a numpy scalar (``np.float16``,
         ``np.int64``) would reach the compiled loops as a type they were not compiled for, and
         would not survive a round trip through JSON."""
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if field.type == "float":
-                object.__setattr__(self, field.name, float(value))  # frozen: set it once here
-            elif field.type == "int":
-                object.__setattr__(self, field.name, int(value))
+        for each in fields(self):
+            value = getattr(self, each.name)
+            if each.type == "float":
+                object.__setattr__(self, each.name, float(value))  # frozen: set it once here
+            elif each.type == "int":
+                object.__setattr__(self, each.name, int(value))
 
     def epsilon(self, episode: int) -> float:
         """The exploration rate of episode ``episode`` (counted from 0):
@@ -146,7 +186,7 @@ class AgentConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> AgentConfig:
-        known = {field.name for field in fields(cls)}
+        known = {each.name for each in fields(cls)}
         unknown = set(values) - known
         if unknown:
             raise RacetrackError(f"unknown hyperparameter(s): {', '.join(sorted(unknown))}")

@@ -183,7 +183,7 @@ def test_combined_preset_sets_the_defaults_and_options_override_it():
 
     args = build_parser("combined-150").parse_args(["train", "track1", "--preset",
                                                     "combined-150"])
-    assert args.agents == 20 and args.episodes == 150
+    assert args.agents == 20 and args.num_episodes == 150
     config = preset("combined-150")
     assert (config.q_lambda, config.trace_decay, config.trace_schedule) == ("naive", 0.9,
                                                                            "constant")
