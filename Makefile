@@ -91,8 +91,8 @@ upgrade-check:
 		exit 1; }
 	git diff --stat -- $(CONSTRAINTS)
 
-## make clean: remove build outputs and numba's compiled cache (numba does not notice when an
-## inlined function in another module changes: after editing racetrack_lib, clean)
+## make clean: remove build outputs and numba's compiled cache (never needed for correctness: the
+## cache is kept per version of racetrack_lib's source, see racetrack_lib/numba_cache.py)
 clean:
-	rm -rf book/_build .pytest_cache
+	rm -rf book/_build .pytest_cache racetrack_lib/__pycache__/numba-*
 	find racetrack_lib -name '*.nbi' -delete -o -name '*.nbc' -delete
