@@ -188,7 +188,7 @@ for action in (rules.action_number(1, 0), rules.action_number(1, 1), rules.actio
 # `TabularModel.sample_step`) and, compiled, every learner of the later chapters.
 
 # %%
-show_source(rl.model.sample_transition)
+show_source(rl.mdp.sample_transition)
 
 # %% [markdown]
 # ## The Gymnasium interface

@@ -78,7 +78,7 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 # The library's functions say exactly this:
 
 # %%
-show_source(td.q_learning_target, td.sarsa_target, td.td_error, td.td_update)
+show_source(td.Transition, td.td_target, td.td_update)
 
 # %% [markdown]
 # ## Exploring: epsilon-greedy, with honest ties
@@ -192,7 +192,10 @@ assert (learner.visits[model.start_states] >= floor_from).all()  # "the start li
 # 6.5). The car starts on a random start cell; a crash is an ordinary step back to the start line.
 # Note that the greedy action of $s'$ serves twice: it is the action taken when not exploring,
 # and its value *is* $\max_b Q(s', b)$, the Q-learning target. The step itself is chapter 1's
-# `sample_transition`, the same function the Gymnasium environment uses.
+# `sample_transition`, the same function the Gymnasium environment uses. The loop reads three
+# records: `mdp`, the track's tables; `learner`, the agent's arrays ($Q$, the visit counts, the
+# step sizes); and `settings`, what the configuration fixes for the whole run (the target as a
+# code, $\gamma$, the step limit).
 
 # %%
 show_source(td.td_episode)

@@ -37,7 +37,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import racetrack_lib as rl
-from racetrack_lib import plotting, td, traces
+from racetrack_lib import plotting, traces
 from racetrack_lib.config import AgentConfig, preset
 from racetrack_lib.errors import RacetrackError
 from racetrack_lib.show import show_beside, show_source
@@ -152,49 +152,12 @@ show_source(traces.visit, traces.update_traced, traces.clear)
 # exploratory steps, a target that is the λ-return of neither policy (made exact below, where
 # it matters). The library offers both (`q_lambda="watkins"`, the default, or `"naive"`).
 #
-# The whole episode loop, for all three, is below: on the left what it does, on the right the
-# library's code. The same loop serves the next two chapters, so its code has lines you can skip
-# for now: the arguments `memory`, `batch_size`, `dynamics_model`, `planning_steps` and
-# `last_only`, and the blocks `if batch_size > 0: remember_and_replay(...)` (experience replay,
-# chapter 5) and `if planning_steps > 0: learn_and_plan(...)` (planning, chapter 6), each
-# twice. In this chapter they are switched off: `batch_size = 0` and `planning_steps = 0`, so
-# those blocks never run.
+# The whole episode loop, for all three, is below: on the left what it does (the pseudocode of
+# its docstring), on the right the library's code. It is chapter 3's loop (`td_episode`) with the
+# update replaced by the traced one; `settings.cut_traces` is true for Watkins's Q(λ) only.
 
 # %%
-LOOP = """\
-s <- a random start state
-a <- epsilon-greedy(Q, s)
-repeat:
-  take a: observe r = -1 and s'
-          (or the finish)
-  n(s, a) += 1
-  if finished:
-    delta = r - Q(s, a)
-    visit (s, a), update (below,
-      then every trace is dropped)
-    stop
-  g  <- a greedy action of s'
-  a' <- g, or with probability
-        epsilon a random action
-  target = r + gamma Q(s', g)
-             (Q(lambda): max_b Q(s', b))
-         = r + gamma Q(s', a')
-             (SARSA(lambda))
-  delta = target - Q(s, a)
-  explored = Q(s', a') < Q(s', g)
-  visit:  e(s, a) <- 1  (replacing)
-          or e(s, a) + 1 (accumulating)
-  update, every traced pair (x, b):
-    Q(x, b) += alpha_n(x, b) delta e(x, b)
-    e(x, b) <- gamma lambda e(x, b)
-      (dropped below 1e-4)
-  Watkins's Q(lambda) only:
-    if explored: e <- 0  (clear)
-  [chapter 5: replay - off here]
-  [chapter 6: planning - off here]
-  s, a <- s', a'
-"""
-show_beside(LOOP, td.td_lambda_episode)
+show_beside(traces.traced_episode)
 
 # %% [markdown]
 # ## Traces on the track

@@ -71,8 +71,8 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 learner = Learner.new(model, AgentConfig(memory_size=10_000, batch_size=8))
 config_500 = AgentConfig(memory_size=10_000, batch_size=8, num_episodes=500)
 run_episodes(learner, model, config_500, np.random.default_rng(0), 0, 500)
-stored_states = learner.memory[0]
-size, position = learner.memory[-1]
+stored_states = learner.memory.states
+size, position = learner.memory.fill
 oldest_first = np.roll(stored_states, -position)  # the ring buffer in time order
 consecutive_rows = model.positions[oldest_first[-300:], 0]
 sampling_rng = np.random.default_rng(1)
@@ -105,22 +105,24 @@ assert abs(lag_one_correlation(sampled_rows)) < 0.2  # "... are not"
 # %% [markdown]
 # ## The memory: a ring buffer
 #
-# The memory is one numpy array per field, of length `memory_size`, plus a write position and a
-# count. A new transition goes to the write position, which then moves on by one and wraps
+# The memory is one numpy array per field of a transition $(s, a, r, s', a', \text{done})$, of
+# length `memory_size`, plus a write position and a count, held together in one record. A new
+# transition goes to the write position, which then moves on by one and wraps
 # around to 0 at the end: when the memory is full, the oldest transition is overwritten. Sampling
 # draws a slot uniformly from the slots filled so far, with the agent's own random generator, so
 # replay is as reproducible as everything else (tests check the capacity, the wrap-around, that
 # an empty slot is never sampled, and uniformity by a chi-square test).
 
 # %%
-show_source(replay.new_memory, replay.store, replay.sample_slot)
+show_source(replay.ReplayMemory, replay.new_memory, replay.store, replay.recall,
+            replay.sample_slot)
 
 # %% [markdown]
 # ## The batch update
 #
 # After each real step (and its own TD update), the agent stores the transition and replays a
-# batch. Each replayed transition gets the one-step update of chapter 3 with the agent's own
-# target, and the step size of its pair. Replays do not count as visits, so $n(s, a)$ stays the
+# batch. Each replayed transition gets the one-step update of chapter 3 - the same `td_target`
+# and `td_update` - with the agent's own target, and the step size of its pair. Replays do not count as visits, so $n(s, a)$ stays the
 # number of real visits: a pair seen once is replayed with $\alpha_1 = 1$, and each of its
 # replays sets $Q(s, a)$ to that one target - until real visits shrink its step size.
 #

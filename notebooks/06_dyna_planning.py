@@ -124,11 +124,11 @@ assert all(np.sum(crashing_moves == k) > 0 for k in range(3))  # "the rules allo
 # pairs of the table (63,126 on track 1, printed above).
 
 # %%
-show_source(dyna.learn_model, dyna.simulate)
+show_source(dyna.DynamicsModel, dyna.learn_model, dyna.simulate)
 
 # %% [markdown]
-# The planning loop applies the one-step Q-learning update to each simulated step, with the
-# pair's step size from chapter 3 (counted over *real* visits: a pair tried once is planned with
+# The planning loop applies the one-step Q-learning update to each simulated step - chapter 3's
+# `td_target` and `td_update` once more - with the pair's step size from chapter 3 (counted over *real* visits: a pair tried once is planned with
 # $\alpha_1 = 1$, each planning update setting $Q(s, a)$ to one simulated target). It always uses
 # the max target (Dyna-Q): the model gives $s'$, not the action the agent would take there. A
 # SARSA agent that plans therefore mixes on-policy real updates with off-policy planned ones;
@@ -151,7 +151,7 @@ show_source(dyna.plan, dyna.learn_and_plan)
 config_check = AgentConfig(num_episodes=2_000, planning_steps=5)
 learner = Learner.new(model, config_check)
 run_episodes(learner, model, config_check, np.random.default_rng(0), 0, 2_000)
-counts, n_tried = learner.dynamics_model[1], learner.dynamics_model[4]
+counts, n_tried = learner.dynamics_model.counts, learner.dynamics_model.n_tried
 noise_estimates, last_is_noisy = [], []
 for state, action in zip(*np.nonzero(counts.sum(axis=2) >= 50), strict=True):
     intended, noisy = model.next_states[state, action]
@@ -165,7 +165,7 @@ noise_estimates = np.array(noise_estimates)
 config_last = AgentConfig(num_episodes=2_000, planning_steps=5, model_kind="last")
 learner_last = Learner.new(model, config_last)
 run_episodes(learner_last, model, config_last, np.random.default_rng(0), 0, 2_000)
-stored = learner_last.dynamics_model[0][:, :, 0]
+stored = learner_last.dynamics_model.outcomes[:, :, 0]
 for state, action in zip(*np.nonzero(learner_last.visits >= 50), strict=True):
     intended, noisy = model.next_states[state, action]
     if intended >= 0 and noisy >= 0 and intended != noisy:
@@ -176,14 +176,14 @@ print(f"last-outcome model: the stored outcome is the noisy one for {noisy_share
       f"{len(last_is_noisy)} such pairs; if each last try were noisy with probability 0.1, the "
       f"share would have a standard error of {standard_error:.1%}: "
       f"{(noisy_share - 0.1) / standard_error:.1f} standard errors away")
-print(f"counting model: {n_tried[0]} pairs tried, at most {learner.dynamics_model[2].max()} "
+print(f"counting model: {n_tried[0]} pairs tried, at most {learner.dynamics_model.n_outcomes.max()} "
       f"outcomes for one pair; {len(noise_estimates)} with >= 50 tries and two distinct "
       f"outcomes: estimated noise probability {noise_estimates.mean():.3f} on average "
       f"(true 0.1), mean absolute error {np.abs(noise_estimates - 0.1).mean():.3f}")
 
 # %% mystnb={"figure": {"name": "fig-6-2", "caption": "For each pair tried at least 50 times with two distinct outcomes, the frequency of the noisy outcome the counting model has counted: centred on the true 0.1."}}
 assert abs(noise_estimates.mean() - 0.1) < 0.01  # "centred on the true 0.1"
-assert learner.dynamics_model[2].max() == 1 + n_start  # "meets pairs with all 7"
+assert learner.dynamics_model.n_outcomes.max() == 1 + n_start  # "meets pairs with all 7"
 assert 0.11 < noisy_share < 0.13  # "12 % here"
 assert abs(noisy_share - 0.1) < 2 * standard_error  # "within two standard errors of 10 %"
 fig, ax = plt.subplots(figsize=(6, 3))

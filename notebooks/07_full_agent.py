@@ -45,7 +45,7 @@ from IPython.display import HTML, display
 from matplotlib.ticker import NullFormatter
 
 import racetrack_lib as rl
-from racetrack_lib import ablation, plotting, sweep, td, training
+from racetrack_lib import ablation, agent, plotting, sweep, training
 from racetrack_lib.config import PRESET_AGENTS, AgentConfig, preset
 from racetrack_lib.errors import RacetrackError
 from racetrack_lib.results import TrainingResult, load_results, save_results
@@ -60,8 +60,8 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps; "
 # %% [markdown]
 # ## The whole algorithm
 #
-# Chapters 3 to 6 each added one idea to the same loop. The full agent switches them all on at
-# once. Every hyperparameter lives in one `AgentConfig`; the settings the ablation below uses
+# Chapters 3 to 6 each added one idea, each in a function of its own. The full agent switches
+# them all on at once. Every hyperparameter lives in one `AgentConfig`; the settings the ablation below uses
 # for the full agent are λ = 0.9, a replay memory of 10,000 transitions with batches of 32, and
 # 10 planning steps per real step, with the library's defaults for everything else:
 
@@ -70,93 +70,31 @@ full_config = ablation.full_agent()
 print(full_config)
 
 # %% [markdown]
-# On the left, the algorithm in pseudocode; on the right, the library's code that runs it (its
-# real source, not a copy). First the outer loops: several independent agents, each with its own
-# random stream, trained episode after episode, each greedy policy evaluated exactly every
-# `eval_every` episodes. (`training.train` runs `_train_agent` for every agent, in parallel
-# processes if asked, and collects the results.) The chapters average the agents' curves by
-# their median, with the interquartile range as a band.
+# On the left, the algorithm in pseudocode (from the docstring of the function it describes);
+# on the right, the library's code that runs it (its real source, not a copy). First the outer
+# loop: several independent agents, each with its own random stream, trained episode after
+# episode, each greedy policy evaluated exactly at checkpoints. (`training.train` runs
+# `_train_agent` for every agent, in parallel processes if asked, and collects the results.)
 
 # %%
-OUTER_LOOPS = """\
-for agent i = 1 .. n_agents:
-  # independent: own table, own stream
-  rng_i <- stream i of SeedSequence(seed)
-  Q <- 0;  n <- 0    # values, visit counts
-  memory <- empty ring buffer
-  dynamics_model <- empty
-  for episode e = 0 .. num_episodes - 1:
-    eps_e <- max(eps_min, eps_0 * decay^e)
-    lam_e <- lambda * (1 - eps_e)
-                    / (1 - eps_min)  # ramp
-    run one episode (td_lambda_episode)
-    after episodes 1, 2, 5, 10, 20, 50, ...
-    and every eval_every episodes:
-      V <- exact expected steps of
-           greedy(Q), on the model
-curves: median, quartiles of V over agents
-"""
-show_beside(OUTER_LOOPS, training._train_agent, training.run_episodes)
+show_beside(training._train_agent)
 
 # %% [markdown]
-# Then one episode, step by step: the traced TD update of chapter 4, then replay (chapter 5),
-# then planning (chapter 6). (`td_episodes` runs this loop for every episode that uses traces,
-# replay or planning, and the faster one-step loop of chapter 3 otherwise.)
+# `run_episodes` hands the episodes to the compiled loop, which runs each in the simplest loop
+# that does what the agent needs:
 
 # %%
-EPISODE = """\
-s <- random start cell, velocity 0
-a <- epsilon-greedy(Q, s)
-repeat:
-  take a; observe r = -1 and s'
-  n(s, a) += 1
-  if the car finished:
-    delta <- r - Q(s, a)
-    e(s, a) <- 1
-    for every traced pair (x, b):
-      Q(x, b) += alpha_n(x, b) delta e(x, b)
-    e <- 0
-    store and replay, learn and plan
-    stop
-  g  <- greedy action of s' (random ties)
-  a' <- g, or with probability epsilon
-        a random action
-  delta <- r + gamma Q(s', g) - Q(s, a)
-  explored <- Q(s', a') < Q(s', g)
-  e(s, a) <- 1              # replacing
-  for every traced pair (x, b):
-    Q(x, b) += alpha_n(x, b) delta e(x, b)
-    e(x, b) *= gamma lambda
-    (dropped below 1e-4)
-  if explored:              # Watkins:
-    e <- 0                  # cut
-  memory: store (s, a, r, s', a', done)
-  once it holds batch_size transitions,
-  batch_size times:         # replay
-    draw a stored transition;
-    one-step update, untraced (the
-    agent's target; r alone if done)
-  dynamics_model: count the outcome s'
-    of (s, a)  ("last": replace it)
-  planning_steps times:     # Dyna
-    draw a tried pair (x, b)
-    y <- an outcome of (x, b), drawn in
-         proportion to its count
-    target <- -1 if y is the finish,
-         else -1 + gamma max_c Q(y, c)
-    Q(x, b) += alpha_n(x, b)
-               (target - Q(x, b))
-  s, a <- s', a'
-(at the episode's end every trace is cleared)
-
-alpha_n(s, a) = max(alpha_min,
-                    alpha n^-omega),
-n = real visits of (s, a)
-"""
-show_beside(EPISODE, td.td_lambda_episode)
+show_source(training.run_episodes, agent.run_agent_episodes)
 
 # %% [markdown]
-# Nothing here is new code: `td_lambda_episode` is the loop of chapters 4-6, and with every
+# Then one episode of the full agent, step by step: the traced TD update of chapter 4, then
+# replay (chapter 5), then planning (chapter 6), each the function its chapter showed.
+
+# %%
+show_beside(agent.agent_episode)
+
+# %% [markdown]
+# Nothing here is new code: the traced step is chapter 4's line for line, and with every
 # component at its "off" value (λ = 0, `memory_size = 0`, `planning_steps = 0`) the agent is
 # exactly chapter 3's Q-learner (tests check each of these equalities number for number).
 #

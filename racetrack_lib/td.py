@@ -123,8 +123,9 @@ def td_episode(mdp: tuple, learner: tuple, settings: tuple, epsilon: float,
     Returns:
         (number of steps, whether the car finished; False if cut at ``settings.max_steps``).
     """
-    # The arrays, taken out of their records once: in the loop, each use of a record's field
-    # would cost numba a reference count, a quarter of the loop's time.
+    # The arrays, taken out of their records once, before the loop: numba counts a reference
+    # for every array of a record used inside a loop's helpers, and that costs more than the
+    # step itself (CONTRIBUTING.md, "numba").
     q_values, visits, step_sizes = learner.q_values, learner.visits, learner.step_sizes
     next_states, start_states, noise = mdp
     target, gamma = settings.target, settings.gamma

@@ -173,7 +173,20 @@ def _train_agent(config: AgentConfig, model: TabularModel, seed: int, agent: int
                  checkpoints: np.ndarray) -> tuple[np.ndarray, ...]:
     """Agent ``agent`` of the run with root ``seed``: its episode lengths ``(E,)``, final table
     ``(n_states, 9)``, exact greedy value at each checkpoint ``(K,)`` and seconds of learning
-    by then ``(K,)``."""
+    by then ``(K,)``::
+
+        rng <- stream `agent` of SeedSequence(seed)    (its own, whatever the number of agents)
+        Q <- 0;  n <- 0;  traces, replay memory, dynamics model: empty     (Learner.new)
+        for each checkpoint k  (after episodes 1, 2, 5, 10, 20, 50, ..., then every eval_every):
+            run the episodes up to k (run_episodes); episode e explores with
+                epsilon_e = max(epsilon_min, epsilon_start * epsilon_decay^e)
+            and traces with lambda_e = lambda * (1 - epsilon_e) / (1 - epsilon_min)  (ramp)
+                                    or lambda                                      (constant)
+            V_k <- exact expected steps of greedy(Q) from the start line, on the model
+
+    The chapters average the agents' curves ``V`` by their median, with the interquartile range
+    as a band.
+    """
     training_rng, evaluation_seed = agent_generators(seed, agent + 1)[agent]
     lengths = np.zeros(config.num_episodes, dtype=np.int64)
     greedy_steps, learning_seconds = np.zeros(len(checkpoints)), np.zeros(len(checkpoints))

@@ -6,10 +6,9 @@ matplotlib.use("Agg")
 
 import numpy as np
 
-from racetrack_lib import TabularModel, greedy_actions, run_episode, value_iteration
+from racetrack_lib import TabularModel, greedy_actions, run_episode, td, traces, value_iteration
 from racetrack_lib.plotting import animate_episode, animation_html
-from racetrack_lib.show import show_beside
-from racetrack_lib.step_size import step_size_table
+from racetrack_lib.show import pseudocode, show_beside, source_without_docstring
 
 
 def crashing_drive(model: TabularModel):
@@ -47,7 +46,19 @@ def test_animation_html_plays_offline(track1_model):
 
 
 def test_show_beside_has_both_columns_escaped():
-    shown = show_beside("if x < y:\n    update", step_size_table).data
-    assert "if x &lt; y:" in shown  # the pseudocode, HTML-escaped
-    assert "step_size_table" in shown and "alpha_min" in shown  # the real source
-    assert shown.count("<pre") == 2
+    shown = show_beside(traces.traced_episode).data
+    left, right = shown.split("</pre>")[:2]
+    assert "Q(x, b) += alpha_n(x, b) * delta * e(x, b)" in left  # the docstring's pseudocode
+    assert "Q(s&#x27;, a&#x27;) &lt; Q(s&#x27;, g)" in left  # escaped, as HTML must be
+    assert "traced_episode" in right and "n_traced" in right  # the real source
+    assert "Traces draw no random numbers" not in right  # the docstring is not shown twice
+
+
+def test_pseudocode_is_the_docstrings_literal_block():
+    block = pseudocode(td.td_episode)
+    assert block.splitlines()[0] == "s <- a random start state;  a <- epsilon-greedy(Q, s)"
+    assert "Q(s, a) += alpha_n(s, a) * (target - Q(s, a))" in block
+    assert "A crash is an ordinary step" not in block  # the prose after the block is not in it
+    assert '"""' not in source_without_docstring(td.td_episode)
+    assert "for step in range(1, settings.max_steps + 1):" in source_without_docstring(
+        td.td_episode)
