@@ -72,7 +72,12 @@ class LoopSettings(NamedTuple):
 
 
 def loop_settings(config: AgentConfig) -> LoopSettings:
-    """The loop's settings of ``config``: the one place where its words become codes."""
+    """The loop's settings of ``config``: the one place where its words become codes.
+
+    >>> loop_settings(AgentConfig(target="sarsa", memory_size=100, batch_size=8))
+    LoopSettings(gamma=1.0, target=1, trace_kind=0, cut_traces=False, batch_size=8, \
+planning_steps=0, model_kind=0, max_steps=100000)
+    """
     return LoopSettings(
         gamma=config.gamma,
         target={"q_learning": Q_LEARNING, "sarsa": SARSA}[config.target],

@@ -274,7 +274,12 @@ def _print_text(command: str, result: dict) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``racetrack`` console script; returns the exit status."""
+    """Entry point of the ``racetrack`` console script; returns the exit status (bad input: 2,
+    with one line on standard error naming it).
+
+    >>> main(["train", "track1", "--alpha", "2"])
+    2
+    """
     argv = _negative_numbers_attached(sys.argv[1:] if argv is None else list(argv))
     try:
         args = build_parser(_preset_name(argv)).parse_args(argv)

@@ -32,6 +32,12 @@ def _knob(default: object, help: str, *, low: float | None = None,
 class AgentConfig:
     """The agent's hyperparameters; every field is checked when the config is made.
 
+    >>> AgentConfig(trace_decay=0.9, memory_size=10_000).replayed_per_step
+    32
+    >>> AgentConfig(alpha=1.5)
+    Traceback (most recent call last):
+    racetrack_lib.errors.RacetrackError: alpha = 1.5 is out of range: allowed (0, 1]
+
     Attributes:
         alpha: step size of the TD update, in (0, 1]: the constant step size when
             ``alpha_power`` is 0, else the step size of a pair's first visit.
@@ -211,7 +217,12 @@ PRESET_AGENTS = {"combined-150": 20}
 
 
 def preset(name: str) -> AgentConfig:
-    """The named configuration (see ``PRESETS``)."""
+    """The named configuration (see ``PRESETS``).
+
+    >>> config = preset("combined-150")
+    >>> config.num_episodes, config.trace_decay, config.planning_steps, config.model_kind
+    (150, 0.9, 5, 'last')
+    """
     if name not in PRESETS:
         raise RacetrackError(f"preset = {name!r} is not one of {', '.join(PRESETS)}")
     return AgentConfig(**PRESETS[name])

@@ -163,6 +163,15 @@ def expected_steps_of_greedy(model: TabularModel, q_values: np.ndarray,
 
     Args:
         q_values: ``Q``, shape ``(n_states, 9)``.
+
+    >>> import numpy as np
+    >>> from racetrack_lib import TabularModel, value_iteration
+    >>> model = TabularModel.build("track1", noise=0.1)
+    >>> q_star = value_iteration(model).q_values
+    >>> round(expected_steps_of_greedy(model, q_star, np.random.default_rng(0)), 4)
+    12.1013
+    >>> expected_steps_of_greedy(model, np.zeros_like(q_star), np.random.default_rng(0))
+    inf
     """
     states, policy = _reachable_greedy(q_values, model.next_states, model.start_states,
                                        model.noise, rng)

@@ -73,7 +73,12 @@ class TabularModel:
 
     @classmethod
     def build(cls, track: str | Path | Track = "track1", noise: float = 0.1) -> TabularModel:
-        """Compile a track (name, path, text or :class:`Track`) at a noise level."""
+        """Compile a track (name, path, text or :class:`Track`) at a noise level.
+
+        >>> model = TabularModel.build("track1", noise=0.1)
+        >>> model.n_states, len(model.start_states), model.next_states.shape
+        (7014, 6, (7014, 9, 2))
+        """
         # noise = 1 would freeze the car on the start line forever: no policy could finish.
         check_range("noise", noise, 0.0, 1.0, high_open=True)
         track = load_track(track)

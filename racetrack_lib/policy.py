@@ -22,6 +22,10 @@ def greedy_action(q_values: np.ndarray, state: int, rng: np.random.Generator,
 
     Args:
         q_values: ``Q``, shape ``(n_states, n_actions)``.
+
+    >>> q_values = np.array([[0.0, 1.0, 1.0, -1.0]])  # actions 1 and 2 tie
+    >>> sorted({greedy_action(q_values, 0, np.random.default_rng(seed)) for seed in range(20)})
+    [1, 2]
     """
     # Pass 1: the maximum and the first action reaching it (what np.argmax returns).
     best, first = q_values[state, 0], 0

@@ -63,6 +63,12 @@ def td_target(q_values: np.ndarray, transition: Transition, target: int, gamma: 
         greedy_next: a greedy action ``g`` of ``s'`` when the caller has one (a real step has
             just chosen one, with random ties, to act), so that ``Q(s', g)`` is the maximum
             without a second pass over the row; ``-1``: take the maximum here.
+
+    >>> q_values = np.array([[0.0, 0.0], [-2.0, -3.0]])
+    >>> step = Transition(state=0, action=1, reward=-1.0, next_state=1, next_action=1,
+    ...                   finished=False)
+    >>> td_target(q_values, step, Q_LEARNING, 0.5, -1), td_target(q_values, step, SARSA, 0.5, -1)
+    (-2.0, -2.5)
     """
     if transition.finished:
         return transition.reward

@@ -62,7 +62,15 @@ class Track:
 
 
 def parse_track(text: str, source: str = "<text>") -> Track:
-    """Parse a track from its text; raise :class:`TrackError` naming line and column."""
+    """Parse a track from its text; raise :class:`TrackError` naming line and column.
+
+    >>> track = parse_track("####F\\n#...F\\nSS..#")
+    >>> track.cells.shape, len(track.start_cells)
+    ((3, 5), 2)
+    >>> parse_track("##F\\n#x.\\nSS.")
+    Traceback (most recent call last):
+    racetrack_lib.track.TrackError: <text>:2:2: unknown character 'x' (allowed: '#' wall, '.' track, 'S' start, 'F' finish)
+    """
     if not isinstance(text, str):
         raise TrackError(f"{source}: the track text is {type(text).__name__}, not a string")
     lines = text.replace("\r\n", "\n").split("\n")
@@ -99,6 +107,9 @@ def load_track(track: str | Path | Track) -> Track:
     """Load a track from a built-in name (``"track1"``, ``"track2"``), a file path, or its text.
 
     A string that contains a newline is read as the track's text itself.
+
+    >>> load_track("track1").cells.shape  # Figure 5.5, left
+    (32, 17)
     """
     if isinstance(track, Track):
         return track
