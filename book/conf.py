@@ -19,7 +19,14 @@ project = "Racetrack RL"
 author = "the Racetrack RL authors"
 copyright = "2026, the Racetrack RL authors"
 
-extensions = ["myst_nb"]
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.napoleon"]
+
+# The API page (api.md) is generated from the library's docstrings (Google style: Args, Returns,
+# Attributes), in the order of the source.
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
 
 # The chapters live in ../notebooks (reached through the `notebooks` link in this folder). Each
 # is authored as a jupytext .py file paired with an executed .ipynb; the book reads the .ipynb.
