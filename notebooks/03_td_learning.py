@@ -221,9 +221,9 @@ show_source(td.td_episode)
 # reach (`racetrack_lib/greedy_evaluation.py` explains how; the time one evaluation takes in this run is
 # printed below). That is the true learning curve, with no sampling noise from the evaluation
 # itself. The evaluations draw their tie-breaking from a stream of their own, so evaluating more
-# or less often never changes what an agent learns. `n_jobs=2` trains the agents in two processes
-# at once: for the same reason, the numbers are exactly those of one process (a test checks it),
-# only sooner on two cores.
+# or less often never changes what an agent learns. `n_jobs=2` trains two agents at once, in two
+# threads: for the same reason, the numbers are exactly those of one at a time (a test checks
+# it), only sooner on two cores.
 #
 # ### How fast an agent learns: two measures
 #

@@ -292,7 +292,7 @@ assert 0.53e6 < sarsa_05.median_steps_to_stay_within() < 0.57e6  # "from 0.55 mi
 # The explorer draws the learning curves of [Figure 5.2](#fig-5-2) for one setting: eight
 # agents, seed 0, 20,000 episodes, with your memory size, batch size and target. It opens on
 # the figure's "memory 10,000, batch 8" (the settings of the figure are shown from the runs
-# above; any other is trained anew, eight agents in two processes: the table's seconds per
+# above; any other is trained anew, eight agents, two at a time: the table's seconds per
 # agent suggest how long that takes, longer for large batches). **Question**:
 # with batches of 8, what is the smallest memory with which the median agent's final policy is
 # within 10 % of the optimum?

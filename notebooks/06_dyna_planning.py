@@ -321,7 +321,7 @@ assert median_seconds_to_within(results["planning 50"]) > (  # "later in seconds
 # The explorer draws the left panel of [Figure 6.3](#fig-6-3) for one setting: eight agents,
 # seed 0, 20,000 episodes, with your number of planning steps and model. It opens on the
 # figure's "planning 10" (the five settings of the figure are shown from the runs above; any
-# other is trained anew, eight agents in two processes: the table's seconds per agent suggest
+# other is trained anew, eight agents, two at a time: the table's seconds per agent suggest
 # how long that takes, longer for many planning steps). **Question**: what is
 # the fewest planning steps with which the median agent, with the counting model, gets within
 # 10 % of the optimum and stays there before its 20,000 episodes end?

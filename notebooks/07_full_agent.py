@@ -74,7 +74,7 @@ print(full_config)
 # on the right, the library's code that runs it (its real source, not a copy). First the outer
 # loop: several independent agents, each with its own random stream, trained episode after
 # episode, each greedy policy evaluated exactly at checkpoints. (`training.train` runs
-# `_train_agent` for every agent, in parallel processes if asked, and collects the results.)
+# `_train_agent` for every agent, several at once in threads if asked, and collects the results.)
 
 # %%
 show_beside(training._train_agent)
@@ -116,7 +116,7 @@ show_beside(agent.agent_episode)
 combined_config = preset("combined-150")
 print(combined_config)
 started = time.perf_counter()
-combined_result = training.train(combined_config, model, seed=0, n_jobs=2,  # 2 processes: the
+combined_result = training.train(combined_config, model, seed=0, n_jobs=2,  # 2 at once: the
                                  n_agents=PRESET_AGENTS["combined-150"])  # same numbers, sooner
 combined_finals = combined_result.final_expected_steps
 print(f"{combined_result.n_agents} agents x {combined_config.num_episodes} episodes, trained in "

@@ -191,7 +191,7 @@ def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings,
     return settings.max_steps, False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # agents train in threads at once (training.train)
 def run_agent_episodes(mdp: MDPTables, learner: Learner, settings: LoopSettings,
                        schedule: Schedule, lengths: np.ndarray,
                        rng: np.random.Generator) -> None:

@@ -109,9 +109,9 @@ def build_parser(preset_name: str | None = None) -> argparse.ArgumentParser:
                        help="evaluate each greedy policy exactly every N episodes "
                             "(default: episodes / 100)")
     train.add_argument("--seed", type=_whole, default=0, help="root seed (default 0)")
-    train.add_argument("--jobs", type=_whole, default=1,
-                       help="agents trained at once, in separate processes; -1: one per core "
-                            "(default 1; the numbers are the same whatever it is)")
+    train.add_argument("--jobs", type=_whole, default=-1,
+                       help="agents trained at once (in threads); -1: one per core (default "
+                            "-1; the numbers are the same whatever it is)")
     train.add_argument("--json", action="store_true", help="print the result as JSON")
     train.add_argument("--out", default=None,
                        help="also write the result to this file: the JSON summary, or with a "

@@ -30,7 +30,7 @@ def _outcome_probabilities(noise: float) -> tuple[float, float]:
     return 1.0 - noise, noise
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # agents evaluate in threads at once (training.train)
 def _reachable_greedy(q_values: np.ndarray, next_states: np.ndarray, start_states: np.ndarray,
                       noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """States reachable from the start line under the greedy policy (breadth-first order), and
@@ -58,7 +58,7 @@ def _reachable_greedy(q_values: np.ndarray, next_states: np.ndarray, start_state
     return order[:count], policy
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # agents evaluate in threads at once (training.train)
 def _successors_first(states: np.ndarray, policy: np.ndarray, next_states: np.ndarray,
                       noise: float) -> np.ndarray:
     """The states reordered so that each comes after every state it moves to (crashes and
@@ -107,7 +107,7 @@ def _successors_first(states: np.ndarray, policy: np.ndarray, next_states: np.nd
     return order
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # agents evaluate in threads at once (training.train)
 def _start_line_steps(order: np.ndarray, policy: np.ndarray, next_states: np.ndarray,
                       start_states: np.ndarray, noise: float) -> float:
     """Back-substitution of ``T(s) = 1 + sum_s' P(s'|s) T(s')`` along ``order``; returns ``C``."""

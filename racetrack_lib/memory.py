@@ -19,7 +19,6 @@ BYTES_PER_STATE_BUILDING = 400  # peak while the model is built (measured: ~383)
 BYTES_PER_STATE_MODEL = 100  # the finished model's tables (measured: ~92)
 BYTES_PER_PAIR = 8  # one float64 or int64 per (state, action) pair
 N_ACTIONS = 9
-BYTES_PER_PROCESS = 200 * 2**20  # a worker process with numpy, scipy and numba loaded (~150 MB)
 BYTES_PER_TRANSITION = 41  # one replay-memory record: five int64/float64 fields and a bool
 SAFETY = 0.9  # refuse what would use more than this share of the available memory
 
@@ -65,13 +64,12 @@ def agent_bytes(n_states: int, n_start: int, num_episodes: int, memory_size: int
 
 
 def training_bytes(n_states: int, n_start: int, num_episodes: int, memory_size: int,
-                   planning: bool, n_agents: int, n_processes: int) -> int:
-    """Peak bytes of training ``n_agents`` agents, ``n_processes`` at a time: each process
-    holds the model and one learning agent; the parent keeps every agent's final Q table and
-    episode lengths, twice while they are gathered into one array."""
-    working = n_processes * (BYTES_PER_PROCESS + BYTES_PER_STATE_MODEL * n_states
-                             + agent_bytes(n_states, n_start, num_episodes, memory_size,
-                                           planning))
+                   planning: bool, n_agents: int, at_once: int) -> int:
+    """Peak bytes of training ``n_agents`` agents, ``at_once`` at a time (threads sharing one
+    model): the model, the learning agents, and every agent's final Q table and episode lengths,
+    twice while they are gathered into one array."""
+    working = BYTES_PER_STATE_MODEL * n_states + at_once * agent_bytes(
+        n_states, n_start, num_episodes, memory_size, planning)
     kept = 2 * n_agents * (BYTES_PER_PAIR * N_ACTIONS * n_states + 8 * num_episodes)
     return working + kept
 

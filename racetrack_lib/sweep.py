@@ -35,6 +35,6 @@ def sweep(configs: list[AgentConfig], track: str | Path | Track | TabularModel =
     """Train each config (``n_agents`` agents, the same ``seed``), ``n_jobs`` processes at once
     (``-1``: one per core). Returns the results in the order of ``configs``."""
     check_n_jobs(n_jobs)
-    jobs = (delayed(train)(config, track, n_agents, seed, noise, eval_every, False)
+    jobs = (delayed(train)(config, track, n_agents, seed, noise, eval_every, False, n_jobs=1)
             for config in configs)
     return Parallel(n_jobs=n_jobs)(jobs)

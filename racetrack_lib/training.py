@@ -107,9 +107,11 @@ def train(
         eval_every: evaluate each greedy policy exactly every this many episodes (and at the end);
             ``None``: ``num_episodes // 100``.
         progress: show a progress bar; ``None`` shows one for long runs only.
-        n_jobs: agents trained at once, in separate processes (joblib; ``-1``: one per core).
-            Every agent's numbers depend only on ``seed`` and its number, so they are the same
-            whatever ``n_jobs`` is (tested); only the wall time changes.
+        n_jobs: agents trained at once (``-1``: one per core), in threads of this process: the
+            compiled loops and evaluations release Python's lock, so threads use the cores
+            without the seconds it takes to start worker processes. Every agent's numbers
+            depend only on ``seed`` and its number, so they are the same whatever ``n_jobs``
+            is (tested); only the wall time changes.
 
     >>> result = train(AgentConfig(num_episodes=300), "track1", n_agents=2, seed=0)
     >>> result.episode_lengths.shape, round(result.optimal_expected_steps, 2)
@@ -139,7 +141,7 @@ def train(
     jobs = (delayed(_train_agent)(config, model, seed, agent, checkpoints)
             for agent in range(n_agents))
     agents = []
-    for agent_result in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
+    for agent_result in Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(jobs):
         agents.append(agent_result)
         bar.update(config.num_episodes)
     bar.close()
@@ -166,16 +168,15 @@ def train(
 def _check_training_fits(config: AgentConfig, model: TabularModel, n_agents: int,
                          n_jobs: int) -> None:
     """Refuse, before anything is allocated, a run that cannot fit in memory."""
-    processes = min(n_agents, os.cpu_count() or 1 if n_jobs == -1 else n_jobs)
+    at_once = min(n_agents, os.cpu_count() or 1 if n_jobs == -1 else n_jobs)
     needed = training_bytes(model.n_states, len(model.start_states), config.num_episodes,
-                            config.memory_size, config.planning_steps > 0, n_agents, processes)
+                            config.memory_size, config.planning_steps > 0, n_agents, at_once)
     check_fits(f"training {n_agents} agents x {config.num_episodes} episodes on "
-               f"{model.track.name} ({model.n_states:,} states, {processes} process"
-               f"{'es' if processes > 1 else ''})", needed)
+               f"{model.track.name} ({model.n_states:,} states, {at_once} at once)", needed)
 
 
 def check_n_jobs(n_jobs: int) -> None:
-    """``n_jobs`` must be -1 (one process per core) or a positive number of processes."""
+    """``n_jobs`` must be -1 (one per core) or a positive number."""
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral):
         raise RacetrackError(f"n_jobs = {n_jobs!r} is not a whole number")
     if n_jobs == 0 or n_jobs < -1:

@@ -72,9 +72,9 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_at_once(track1_model):
     with pytest.raises(RacetrackError, match=r"^training 10000 agents x 10000000 episodes on "
                                              r"track1 .* needs about 1\.\d TB of memory"):
         train(huge, track1_model, n_agents=10_000)
-    many_processes = AgentConfig(num_episodes=10)
-    with pytest.raises(RacetrackError, match=r"1000 processes\) needs about .* GB of memory"):
-        train(many_processes, track1_model, n_agents=1000, n_jobs=1000)
+    big_memories = AgentConfig(num_episodes=10, memory_size=10_000_000)  # 410 MB each
+    with pytest.raises(RacetrackError, match=r"1000 at once\) needs about .* GB of memory"):
+        train(big_memories, track1_model, n_agents=1000, n_jobs=1000)
 
 
 def test_a_track_too_big_for_memory_is_refused_before_it_is_built(monkeypatch):
