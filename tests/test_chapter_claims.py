@@ -20,6 +20,7 @@ from racetrack_lib import (
 )
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.replay import new_memory, store
+from racetrack_lib.td import Transition
 from racetrack_lib.traces import TRACE_THRESHOLD, new_traces, update_traced, visit
 from racetrack_lib.training import train
 
@@ -102,13 +103,14 @@ def test_chapter4_exercise1_accumulating_traces_about_the_same(track1_model, wat
 
 @pytest.mark.parametrize(("trace_decay", "dropped_at"), [(0.9, 88), (0.99, 917)])
 def test_chapter4_exercise2_a_trace_is_dropped_after(trace_decay, dropped_at):
-    slot, pairs, values = new_traces(1, 1)
-    n_traced = visit(slot, pairs, values, 0, 0, 0, True)
+    assert TRACE_THRESHOLD == 1e-4  # the threshold the exercise's answer is computed for
+    traces = new_traces(1, 1)
+    n_traced = visit(traces, 0, 0, 0, True)
     q_values, visits = np.zeros((1, 1)), np.ones((1, 1), dtype=np.int64)
     steps = 0
     while n_traced > 0:  # gamma = 1: each step multiplies the trace by lambda
-        n_traced = update_traced(q_values, slot, pairs, values, n_traced, np.zeros(1), visits,
-                                 0.0, trace_decay, TRACE_THRESHOLD)
+        n_traced = update_traced(q_values, traces, n_traced, np.zeros(1), visits, 0.0,
+                                 trace_decay)
         steps += 1
     assert steps == dropped_at
 
@@ -151,9 +153,10 @@ def test_chapter5_exercise2_what_a_memory_holds(track1_model):
 def test_chapter5_exercise3_ring_buffer():
     memory = new_memory(10)
     for t in range(25):
-        store(memory, t, 0, -1.0, t, 0, False)
-    assert memory[0][0] == 20 and memory[0].tolist() == [20, 21, 22, 23, 24, 15, 16, 17, 18, 19]
-    assert memory[-1].tolist() == [10, 5]  # full; the next write goes to slot 5
+        store(memory, Transition(t, 0, -1.0, t, 0, False))
+    assert memory.states[0] == 20
+    assert memory.states.tolist() == [20, 21, 22, 23, 24, 15, 16, 17, 18, 19]
+    assert memory.fill.tolist() == [10, 5]  # full; the next write goes to slot 5
 
 
 def test_chapter5_exercise4_replay_with_traces(track1_model):
@@ -189,14 +192,22 @@ import sys
 import numpy as np
 from numba import njit
 import racetrack_lib.policy as policy
-import racetrack_lib.td as td
 if sys.argv[1] == "argmax":
     @njit
     def first_maximum(q_values, state, rng, tolerance=0.0):
         return np.argmax(q_values[state])
-    # numba reads these globals when it compiles (into this run's empty cache), not before
-    policy.greedy_action = first_maximum
-    td.greedy_action = first_maximum
+    # numba reads these globals when it compiles (into this run's empty cache), not before.
+    # Every module that took greedy_action from policy (importing racetrack_lib imports them
+    # all: the loops of td, traces and agent, policy's own epsilon_greedy, the greedy
+    # evaluation) gets the replacement.
+    original = policy.greedy_action
+    patched = [name for name, module in sorted(sys.modules.items())
+               if name.startswith("racetrack_lib") and
+               getattr(module, "greedy_action", None) is original]
+    for name in patched:
+        sys.modules[name].greedy_action = first_maximum
+    assert {"racetrack_lib.policy", "racetrack_lib.td", "racetrack_lib.traces",
+            "racetrack_lib.agent", "racetrack_lib.greedy_evaluation"} <= set(patched), patched
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.training import train
 result = train(AgentConfig(num_episodes=2000), "track1", 8, 0, eval_every=100)

@@ -10,7 +10,7 @@ from racetrack_lib import TabularModel
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.errors import RacetrackError
 from racetrack_lib.step_size import MAX_TABULATED_VISITS, count_visit, step_size, step_size_table
-from racetrack_lib.td import td_error, td_update
+from racetrack_lib.td import td_update
 from racetrack_lib.training import Learner, run_episodes
 
 
@@ -37,7 +37,7 @@ def test_power_one_is_the_sample_average():
     targets = np.random.default_rng(0).normal(-10.0, 3.0, size=50)
     for target in targets:
         count_visit(visits, 0, 0)
-        td_update(q_values, 0, 0, step_size(table, visits, 0, 0), td_error(target, q_values, 0, 0))
+        td_update(q_values, table, visits, 0, 0, target)  # alpha_n = table[n - 1] = 1 / n
     assert q_values[0, 0] == pytest.approx(targets.mean(), rel=1e-12)
 
 

@@ -21,7 +21,7 @@ from racetrack_lib import (
 )
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.greedy_evaluation import expected_steps_of_greedy
-from racetrack_lib.td import q_learning_target, sarsa_target, td_error, td_update
+from racetrack_lib.td import Q_LEARNING, SARSA, Transition, td_target, td_update
 from racetrack_lib.training import (
     Learner,
     agent_generators,
@@ -40,12 +40,27 @@ def run_agent(model, config, seed=0):
 
 def test_update_rules():
     q_values = np.array([[0.0, -2.0], [-1.0, -3.0]])
-    assert q_learning_target(q_values, -1.0, 1, 0, 0.5) == -1.0 + 0.5 * -1.0
-    assert sarsa_target(q_values, -1.0, 1, 1, 0.5) == -1.0 + 0.5 * -3.0
-    delta = td_error(-4.0, q_values, 0, 1)
+    step = Transition(state=0, action=1, reward=-1.0, next_state=1, next_action=1,
+                      finished=False)
+    # Q-learning: max_b Q(1, b) = -1, found in the row (-1) or given as the greedy action 0
+    assert td_target(q_values, step, Q_LEARNING, 0.5, -1) == -1.0 + 0.5 * -1.0
+    assert td_target(q_values, step, Q_LEARNING, 0.5, 0) == -1.0 + 0.5 * -1.0
+    # SARSA: Q(1, a' = 1) = -3, whatever the greedy action
+    assert td_target(q_values, step, SARSA, 0.5, -1) == -1.0 + 0.5 * -3.0
+    assert td_target(q_values, step, SARSA, 0.5, 0) == -1.0 + 0.5 * -3.0
+    # A finishing step: the target is the reward alone, for both
+    finishing = step._replace(next_state=0, next_action=0, finished=True)
+    assert td_target(q_values, finishing, Q_LEARNING, 0.5, -1) == -1.0
+    assert td_target(q_values, finishing, SARSA, 0.5, -1) == -1.0
+    # The update: Q += alpha * delta, delta = target - Q(0, 1) = -4 - -2 = -2, alpha = 0.25
+    target = -4.0
+    delta = target - q_values[0, 1]
     assert delta == -2.0
-    td_update(q_values, 0, 1, 0.25, delta)
-    assert q_values[0, 1] == -2.5
+    quarter, visits = np.array([0.25]), np.ones((2, 2), dtype=np.int64)
+    td_update(q_values, quarter, visits, 0, 1, target)
+    assert q_values[0, 1] == -2.5 == -2.0 + 0.25 * delta
+    assert q_values.tolist() == [[0.0, -2.5], [-1.0, -3.0]]  # only Q(0, 1) moved
+    assert visits.tolist() == [[1, 1], [1, 1]]  # an update does not count a visit
 
 
 def test_q_learning_converges_to_q_star_on_a_tiny_deterministic_track():

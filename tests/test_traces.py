@@ -6,13 +6,11 @@ import pytest
 from conftest import tiny_track
 
 from racetrack_lib import TabularModel, epsilon_greedy, greedy_action
+from racetrack_lib.agent import Schedule, loop_settings, run_agent_episodes
 from racetrack_lib.config import AgentConfig
-from racetrack_lib.dyna import new_dynamics_model
 from racetrack_lib.mdp import sample_transition
 from racetrack_lib.policy import explore
-from racetrack_lib.replay import new_memory
 from racetrack_lib.rules import FINISHED
-from racetrack_lib.td import td_episodes
 from racetrack_lib.traces import TRACE_THRESHOLD, clear, new_traces, update_traced, visit
 from racetrack_lib.training import Learner, run_episodes
 
@@ -54,20 +52,28 @@ def test_sarsa_lambda_never_cuts(track1_model):
 
 
 def test_accumulating_and_replacing_visits():
-    slot, pairs, values = new_traces(3, 2)
-    n = visit(slot, pairs, values, 0, 1, 1, True)
-    n = visit(slot, pairs, values, n, 1, 1, True)
+    traces = new_traces(3, 2)
+    slot, values = traces.slot, traces.values
+    n = visit(traces, 0, 1, 1, True)
+    n = visit(traces, n, 1, 1, True)
     assert n == 1 and values[0] == 1.0  # replacing: back to 1
-    n = visit(slot, pairs, values, n, 1, 1, False)
-    n = visit(slot, pairs, values, n, 2, 0, False)
+    n = visit(traces, n, 1, 1, False)
+    n = visit(traces, n, 2, 0, False)
     assert n == 2 and values[0] == 2.0 and values[1] == 1.0  # accumulating: 1 + 1
     q_values = np.zeros((3, 2))
     half, visits = np.array([0.5]), np.ones((3, 2), dtype=np.int64)  # a constant alpha = 0.5
-    n = update_traced(q_values, slot, pairs, values, n, half, visits, -1.0, 0.9, TRACE_THRESHOLD)
+    n = update_traced(q_values, traces, n, half, visits, -1.0, 0.9)
     assert q_values[1, 1] == -1.0 and q_values[2, 0] == -0.5
     assert n == 2 and values[0] == pytest.approx(1.8) and slot[2, 0] == 1
-    n = update_traced(q_values, slot, pairs, values, n, half, visits, 0.0, 1e-5, TRACE_THRESHOLD)
+    # 1e-5 * 1.8 and 1e-5 * 0.9 are below TRACE_THRESHOLD (1e-4): both dropped
+    n = update_traced(q_values, traces, n, half, visits, 0.0, 1e-5)
     assert n == 0 and (slot == -1).all()  # decayed below the threshold: dropped
+    # clear drops every trace however large, and a cleared pair is traced afresh
+    n = visit(traces, visit(traces, 0, 2, 1, True), 0, 0, True)
+    assert n == 2 and slot[2, 1] == 0 and slot[0, 0] == 1
+    n = clear(traces, n)
+    assert n == 0 and (slot == -1).all()
+    assert visit(traces, n, 0, 0, False) == 1 and slot[0, 0] == 0 and values[0] == 1.0
 
 
 def test_accumulating_differs_from_replacing_on_the_track(track1_model):
@@ -248,16 +254,22 @@ def test_backward_view_equals_the_forward_view_lambda_return(algorithm):
     # The backward view: the TD errors under the fixed table, through the library's traces.
     follows = [*(taken if algorithm == "sarsa" else best)[1:], 0.0]  # bootstrap of step k
     deltas = [rewards[k] + gamma * follows[k] - taken[k] for k in range(steps)]
-    slot, trace_pairs, trace_values = new_traces(model.n_states, 9)
+    traces = new_traces(model.n_states, 9)
     backward = np.zeros_like(q_frozen)  # the summed updates; Q itself stays fixed
     fixed_alpha, visits = np.array([alpha]), np.ones((model.n_states, 9), dtype=np.int64)
-    n_traced = 0
+    n_traced, since_cut = 0, set()
     for k, (state, action) in enumerate(pairs):
-        n_traced = visit(slot, trace_pairs, trace_values, n_traced, state, action, False)
-        n_traced = update_traced(backward, slot, trace_pairs, trace_values, n_traced,
-                                 fixed_alpha, visits, deltas[k], gamma * lam, 0.0)  # no drop
+        n_traced = visit(traces, n_traced, state, action, False)
+        since_cut.add((state, action))
+        n_traced = update_traced(backward, traces, n_traced, fixed_alpha, visits, deltas[k],
+                                 gamma * lam)
+        # No trace of this episode falls below TRACE_THRESHOLD (the car keeps crashing back to
+        # the start and revisiting its pairs), so none is dropped and the backward view is
+        # exact, untruncated, as the lambda-return's definition needs.
+        assert n_traced == len(since_cut)
         if algorithm == "watkins" and k + 1 < steps and exploratory[k + 1]:
-            n_traced = clear(slot, trace_pairs, n_traced)
+            n_traced = clear(traces, n_traced)
+            since_cut = set()
     # The forward view: alpha (G_t^lambda - Q(s_t, a_t)) for every step, summed per pair.
     # bootstraps[n]: the value an n-step return ending at step n bootstraps from (0: the end)
     on_policy = taken if algorithm in ("sarsa", "naive") else best  # naive: SARSA's + the push
@@ -280,24 +292,31 @@ def test_backward_view_equals_the_forward_view_lambda_return(algorithm):
 
 @pytest.mark.parametrize("target", ["sarsa", "naive"])
 def test_the_learning_loop_credits_the_discounted_td_errors(target):
-    """The compiled loop itself (td_episodes), with a step size so small that Q barely moves
-    within the episode, adds to each visited pair alpha * sum over later steps t of
-    (gamma lambda)^(t-k) delta_t (S&B eq. 12.9 for action values), truncated where the trace
-    falls below the threshold."""
+    """The compiled loop itself (run_agent_episodes, which runs the traced loop for lambda > 0),
+    with a step size so small that Q barely moves within the episode, adds to each visited pair
+    alpha * sum over later steps t of (gamma lambda)^(t-k) delta_t (S&B eq. 12.9 for action
+    values), truncated where the trace falls below the threshold."""
     model = TabularModel.build(tiny_track("single_start"), noise=0.1)
     gamma, lam, epsilon, alpha = 0.95, 0.6, 0.3, 1e-7
     q_frozen = -5.0 + np.random.default_rng(3).normal(size=(model.n_states, 9))
     pairs = logged_episode(model, q_frozen, epsilon, np.random.default_rng(21))
     assert len(pairs) > 5
     # The library's step, alpha so small that Q barely moves within the episode.
+    # Accumulating traces, never cut (naive Q(lambda)), no replay, no planning.
+    config = AgentConfig(alpha=alpha, alpha_power=0.0, alpha_min=0.0, gamma=gamma,
+                         target="sarsa" if target == "sarsa" else "q_learning",
+                         max_episode_steps=10_000, trace_decay=lam, trace_schedule="constant",
+                         trace_kind="accumulating", q_lambda="naive")
     q_values = q_frozen.copy()
+    learner = Learner.new(model, config, q_values)
+    settings = loop_settings(config)
+    assert not settings.cut_traces and settings.batch_size == settings.planning_steps == 0
     lengths = np.zeros(1, dtype=np.int64)
-    visits = np.zeros((model.n_states, 9), dtype=np.int64)
-    td_episodes(q_values, model.next_states, model.start_states, model.noise, np.array([alpha]),
-                visits, gamma, np.array([epsilon]), target == "sarsa", 10_000,
-                np.random.default_rng(21), lengths, np.array([lam]), new_memory(0), 0,
-                new_dynamics_model(0, 0, 0, enabled=False), 0, False, False, False)
+    run_agent_episodes(model.tables, learner, settings,
+                       Schedule(np.array([epsilon]), np.array([lam])), lengths,
+                       np.random.default_rng(21))
     assert lengths[0] == len(pairs)
+    assert learner.visits.sum() == len(pairs)
     # Forward view: the TD errors of the logged episode under the frozen table.
     deltas = []
     for t, (state, action) in enumerate(pairs):
