@@ -1,10 +1,12 @@
 """The full agent: traces, replay and planning composed in one loop, and the records every loop
 reads.
 
-Each idea lives in its own module, as one step that this loop calls (chapter 7):
+Each idea lives in its own module; the full agent's loop (chapter 7) is the traced loop with two
+more steps after each real one:
 
-- ``traces.traced_step``: a real step learned with eligibility traces (chapter 4; with
-  ``lambda = 0`` it is exactly chapter 3's one-step update);
+- the traced step of ``traces.traced_episode``, line for line (chapter 4; with ``lambda = 0``
+  it is exactly chapter 3's one-step update; ``visit``, ``update_traced`` and ``clear`` are
+  the functions it calls);
 - ``replay.remember_and_replay``: store the step's transition and replay a batch (chapter 5);
 - ``dyna.learn_and_plan``: teach the learned model the step's outcome and make simulated
   updates (chapter 6).

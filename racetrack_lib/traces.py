@@ -21,7 +21,8 @@ functions cannot change an integer in place, and an integer kept in an array ins
 traced loop half as fast).
 
 The traced loop (:func:`traced_episode`) is the one-step loop of chapter 3 (``td.td_episode``)
-with its update replaced by the traced update (:func:`traced_step`).
+with its update replaced by the traced update (:func:`visit`, :func:`update_traced`,
+:func:`clear`).
 """
 
 from __future__ import annotations
