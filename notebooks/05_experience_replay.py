@@ -114,8 +114,7 @@ assert abs(lag_one_correlation(sampled_rows)) < 0.2  # "... are not"
 # an empty slot is never sampled, and uniformity by a chi-square test).
 
 # %%
-show_source(replay.ReplayMemory, replay.new_memory, replay.store, replay.recall,
-            replay.sample_slot)
+show_source(replay.ReplayMemory, replay.new_memory, replay.store, replay.sample_slot)
 
 # %% [markdown]
 # ## The batch update

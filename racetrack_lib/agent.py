@@ -159,6 +159,7 @@ def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings,
     # The arrays, taken out of their records once (see td.td_episode).
     q_values, visits, step_sizes = learner.q_values, learner.visits, learner.step_sizes
     traces, (next_states, start_states, noise) = learner.traces, mdp
+    memory, dynamics_model = learner.memory, learner.dynamics_model
     replacing, decay = settings.trace_kind == REPLACING, settings.gamma * episode.trace_decay
     n_traced = 0
     state, action = start_episode(mdp, q_values, episode.epsilon, rng)
@@ -173,8 +174,8 @@ def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings,
                 state, action]
             n_traced = visit(traces, n_traced, state, action, replacing)
             update_traced(q_values, traces, n_traced, step_sizes, visits, delta, 0.0)
-            remember_and_replay(learner, settings, last, rng)
-            learn_and_plan(learner, settings, last, rng)
+            remember_and_replay(q_values, step_sizes, visits, memory, settings, last, rng)
+            learn_and_plan(q_values, step_sizes, visits, dynamics_model, settings, last, rng)
             return step, True
         greedy_next = greedy_action(q_values, next_state, rng, 0.0)  # learn with traces
         next_action = explore(greedy_next, episode.epsilon, q_values.shape[1], rng)
@@ -186,8 +187,10 @@ def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings,
         n_traced = update_traced(q_values, traces, n_traced, step_sizes, visits, delta, decay)
         if explored and settings.cut_traces:
             n_traced = clear(traces, n_traced)
-        remember_and_replay(learner, settings, taken, rng)  # replay (chapter 5)
-        learn_and_plan(learner, settings, taken, rng)  # plan (chapter 6)
+        remember_and_replay(q_values, step_sizes, visits, memory, settings, taken,
+                            rng)  # replay (chapter 5)
+        learn_and_plan(q_values, step_sizes, visits, dynamics_model, settings, taken,
+                       rng)  # plan (chapter 6)
         state, action = next_state, next_action
     clear(traces, n_traced)
     return settings.max_steps, False

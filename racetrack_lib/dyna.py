@@ -89,7 +89,7 @@ def learn_model(dynamics_model: DynamicsModel, state: int, action: int, outcome:
     ``last_only``: keep only this outcome (Dyna-Q's deterministic model); else count it.
     """
     outcomes, counts, n_outcomes, tried_pairs, n_tried = dynamics_model
-    if n_outcomes[state, action] == 0:  # first try of this pair: add it to the planning list
+    if n_outcomes[state, action] == 0:  # first try of this pair: add it to the list
         tried_pairs[n_tried[0]] = state * outcomes.shape[1] + action
         n_tried[0] += 1
     if last_only:
@@ -109,10 +109,9 @@ def learn_model(dynamics_model: DynamicsModel, state: int, action: int, outcome:
 
 def outcomes_of(dynamics_model: DynamicsModel, state: int, action: int) -> dict[int, int]:
     """What the model has seen after ``(s, a)``: ``{outcome: count}`` (for inspection)."""
-    outcomes, counts, n_outcomes, _, _ = dynamics_model
-    n = n_outcomes[state, action]
-    return dict(zip(outcomes[state, action, :n].tolist(), counts[state, action, :n].tolist(),
-                    strict=True))
+    n = dynamics_model.n_outcomes[state, action]
+    return dict(zip(dynamics_model.outcomes[state, action, :n].tolist(),
+                    dynamics_model.counts[state, action, :n].tolist(), strict=True))
 
 
 @njit(cache=True, inline="always")
@@ -136,9 +135,10 @@ def simulate(dynamics_model: DynamicsModel, state: int, action: int,
 
 
 @njit(cache=True)  # not inlined: keeps the episode loop small
-def plan(learner: tuple, settings: tuple, rng: np.random.Generator) -> None:
+def plan(q_values: np.ndarray, step_sizes: np.ndarray, visits: np.ndarray,
+         dynamics_model: DynamicsModel, settings: tuple, rng: np.random.Generator) -> None:
     """``settings.planning_steps`` simulated one-step Q-learning updates from uniformly drawn
-    tried pairs of ``learner.dynamics_model``::
+    tried pairs of the learned model::
 
         repeat planning_steps times:
             (s, a) <- a random pair tried so far;  s' <- simulate(model, s, a)
@@ -148,10 +148,16 @@ def plan(learner: tuple, settings: tuple, rng: np.random.Generator) -> None:
 
     The target is Q-learning's whatever the agent's own (a simulated step has no next action
     taken; Dyna-Q, S&B section 8.2).
+
+    Args:
+        q_values, step_sizes, visits: the learner's ``Q``, step-size table and visit counts
+            (``agent.Learner``; the loop hands over the arrays, see ``td.td_episode``).
+        dynamics_model: the learned model (``learner.dynamics_model``).
+        settings: the loop's settings (``agent.LoopSettings``): ``planning_steps``, ``gamma``.
     """
-    q_values, visits, step_sizes, _, _, dynamics_model = learner  # unpacked once (td_episode)
-    tried_pairs, n_tried = dynamics_model.tried_pairs, dynamics_model.n_tried
+    _, _, _, tried_pairs, n_tried = dynamics_model
     n_actions = q_values.shape[1]
+    gamma = settings.gamma
     for _ in range(settings.planning_steps):
         pair = tried_pairs[uniform_index(n_tried[0], rng)]
         state, action = pair // n_actions, pair % n_actions
@@ -159,12 +165,13 @@ def plan(learner: tuple, settings: tuple, rng: np.random.Generator) -> None:
         finished = outcome == FINISHED
         simulated = Transition(state, action, REWARD_PER_STEP, state if finished else outcome, 0,
                                finished)
-        target = td_target(q_values, simulated, Q_LEARNING, settings.gamma, -1)
+        target = td_target(q_values, simulated, Q_LEARNING, gamma, -1)
         td_update(q_values, step_sizes, visits, state, action, target)
 
 
 @njit(cache=True, inline="always")
-def learn_and_plan(learner: tuple, settings: tuple, transition: Transition,
+def learn_and_plan(q_values: np.ndarray, step_sizes: np.ndarray, visits: np.ndarray,
+                   dynamics_model: DynamicsModel, settings: tuple, transition: Transition,
                    rng: np.random.Generator) -> None:
     """After a real step: teach the model its outcome, then plan (nothing if
     ``settings.planning_steps`` is 0, so an agent that does not plan draws no extra random
@@ -172,6 +179,6 @@ def learn_and_plan(learner: tuple, settings: tuple, transition: Transition,
     if settings.planning_steps == 0:
         return
     outcome = FINISHED if transition.finished else transition.next_state
-    learn_model(learner.dynamics_model, transition.state, transition.action, outcome,
+    learn_model(dynamics_model, transition.state, transition.action, outcome,
                 settings.model_kind == LAST)
-    plan(learner, settings, rng)
+    plan(q_values, step_sizes, visits, dynamics_model, settings, rng)

@@ -71,22 +71,16 @@ def store(memory: ReplayMemory, transition: Transition) -> None:
 
 
 @njit(cache=True, inline="always")
-def recall(memory: ReplayMemory, slot: int) -> Transition:
-    """The transition stored in ``slot``."""
-    return Transition(memory.states[slot], memory.actions[slot], memory.rewards[slot],
-                      memory.next_states[slot], memory.next_actions[slot], memory.dones[slot])
-
-
-@njit(cache=True, inline="always")
 def sample_slot(memory: ReplayMemory, rng: np.random.Generator) -> int:
     """A uniformly random slot among the transitions stored so far (never an empty slot)."""
     return rng.integers(0, memory.fill[SIZE])
 
 
 @njit(cache=True)  # not inlined: keeps the episode loops small
-def replay_batch(learner: tuple, settings: tuple, rng: np.random.Generator) -> None:
-    """Replay ``settings.batch_size`` transitions sampled from ``learner.memory``, one one-step
-    TD update each, in place::
+def replay_batch(q_values: np.ndarray, step_sizes: np.ndarray, visits: np.ndarray,
+                 memory: ReplayMemory, settings: tuple, rng: np.random.Generator) -> None:
+    """Replay ``settings.batch_size`` transitions sampled from ``memory``, one one-step TD
+    update each, in place::
 
         for each sampled (s, a, r, s', a', done):
             target = r                          if done
@@ -95,22 +89,33 @@ def replay_batch(learner: tuple, settings: tuple, rng: np.random.Generator) -> N
             Q(s, a) += alpha_n(s, a) * (target - Q(s, a))
 
     Nothing is replayed until the memory holds at least ``batch_size`` transitions.
+
+    Args:
+        q_values, step_sizes, visits: the learner's ``Q``, step-size table and visit counts
+            (``agent.Learner``; the loop hands over the arrays, see ``td.td_episode``).
+        memory: the replay memory (``learner.memory``).
+        settings: the loop's settings (``agent.LoopSettings``): ``batch_size``, ``target``,
+            ``gamma``.
     """
-    q_values, visits, step_sizes, _, memory, _ = learner  # unpacked once (see td.td_episode)
-    if memory.fill[SIZE] < settings.batch_size:
+    # The memory's arrays, taken out of their record once, before the loop (td.td_episode)
+    states, actions, rewards, next_states, next_actions, dones, fill = memory
+    if fill[SIZE] < settings.batch_size:
         return
     for _ in range(settings.batch_size):
-        replayed = recall(memory, sample_slot(memory, rng))
+        slot = sample_slot(memory, rng)
+        replayed = Transition(states[slot], actions[slot], rewards[slot], next_states[slot],
+                              next_actions[slot], dones[slot])
         target = td_target(q_values, replayed, settings.target, settings.gamma, -1)
         td_update(q_values, step_sizes, visits, replayed.state, replayed.action, target)
 
 
 @njit(cache=True, inline="always")
-def remember_and_replay(learner: tuple, settings: tuple, transition: Transition,
+def remember_and_replay(q_values: np.ndarray, step_sizes: np.ndarray, visits: np.ndarray,
+                        memory: ReplayMemory, settings: tuple, transition: Transition,
                         rng: np.random.Generator) -> None:
     """After a real step: store its transition and replay a batch (nothing if
     ``settings.batch_size`` is 0, so an agent without replay draws no extra random numbers)."""
     if settings.batch_size == 0:
         return
-    store(learner.memory, transition)
-    replay_batch(learner, settings, rng)
+    store(memory, transition)
+    replay_batch(q_values, step_sizes, visits, memory, settings, rng)

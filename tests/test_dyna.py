@@ -76,21 +76,33 @@ def test_simulated_outcomes_follow_the_counts():
     assert stats.chisquare(observed, np.array([0.6, 0.3, 0.1]) * len(draws)).pvalue > 1e-3
 
 
+def planned(learner, settings, rng):
+    """``plan`` on a learner record's arrays, as the agent's loop calls it."""
+    plan(learner.q_values, learner.step_sizes, learner.visits, learner.dynamics_model, settings,
+         rng)
+
+
+def taught(learner, settings, transition, rng):
+    """``learn_and_plan`` on a learner record's arrays, as the agent's loop calls it."""
+    learn_and_plan(learner.q_values, learner.step_sizes, learner.visits, learner.dynamics_model,
+                   settings, transition, rng)
+
+
 def test_planning_updates_tried_pairs_with_the_q_learning_target():
     q_values = np.array([[-5.0, -5.0], [-2.0, -8.0], [-4.0, -4.0]])
     model = new_dynamics_model(3, 2, n_start=1)
     learn_model(model, 0, 1, 1, True)  # (0, 1) -> state 1
     learner = planning_learner(q_values.copy(), model)
-    planned = learner.q_values
+    planned_q = learner.q_values
     # the target is Q-learning's even for a SARSA agent (a simulated step has no next action)
     for target in ("q_learning", "sarsa"):
-        planned[:] = q_values
-        plan(learner, planning_settings(1, "last", target), np.random.default_rng(0))
-        assert planned[0, 1] == -5.0 + 0.5 * (-1.0 + -2.0 - -5.0)  # max_b Q(1, b) = -2
-        assert (planned != q_values).sum() == 1
+        planned_q[:] = q_values
+        planned(learner, planning_settings(1, "last", target), np.random.default_rng(0))
+        assert planned_q[0, 1] == -5.0 + 0.5 * (-1.0 + -2.0 - -5.0)  # max_b Q(1, b) = -2
+        assert (planned_q != q_values).sum() == 1
     learn_model(model, 0, 1, FINISHED, True)
-    plan(learner, planning_settings(1, "last"), np.random.default_rng(0))
-    assert planned[0, 1] == -4.0 + 0.5 * (-1.0 - -4.0)  # the finish: the target is r alone
+    planned(learner, planning_settings(1, "last"), np.random.default_rng(0))
+    assert planned_q[0, 1] == -4.0 + 0.5 * (-1.0 - -4.0)  # the finish: the target is r alone
     assert (learner.visits == 1).all()  # planned updates are not visits
 
 
@@ -100,7 +112,7 @@ def test_learn_and_plan_teaches_the_model_then_plans():
     rng = np.random.default_rng(0)
     before = rng.bit_generator.state
     idle = planning_learner(q_values.copy(), new_dynamics_model(3, 2, n_start=1))
-    learn_and_plan(idle, planning_settings(0), Transition(0, 1, -1.0, 1, 0, False), rng)
+    taught(idle, planning_settings(0), Transition(0, 1, -1.0, 1, 0, False), rng)
     assert rng.bit_generator.state == before and idle.dynamics_model.n_tried[0] == 0
     np.testing.assert_array_equal(idle.q_values, q_values)
     # one planning step, counts model: the outcome is counted, then (0, 1) is planned from
@@ -108,13 +120,12 @@ def test_learn_and_plan_teaches_the_model_then_plans():
     assert planning_settings(1, "last").model_kind == LAST
     learner = planning_learner(q_values.copy(), new_dynamics_model(3, 2, n_start=1))
     for _ in range(2):
-        learn_and_plan(learner, planning_settings(1), Transition(0, 1, -1.0, 1, 0, False), rng)
+        taught(learner, planning_settings(1), Transition(0, 1, -1.0, 1, 0, False), rng)
     assert outcomes_of(learner.dynamics_model, 0, 1) == {1: 2}
     once = -5.0 + 0.5 * (-1.0 + -2.0 - -5.0)  # target r + max_b Q(1, b) = -3
     assert learner.q_values[0, 1] == once + 0.5 * (-1.0 + -2.0 - once)  # planned twice
     # a finishing transition is taught as FINISHED; the last-outcome model keeps only it
-    learn_and_plan(learner, planning_settings(1, "last"), Transition(0, 1, -1.0, 0, 0, True),
-                   rng)
+    taught(learner, planning_settings(1, "last"), Transition(0, 1, -1.0, 0, 0, True), rng)
     assert outcomes_of(learner.dynamics_model, 0, 1) == {FINISHED: 1}
 
 

@@ -13,7 +13,6 @@ from racetrack_lib.dyna import new_dynamics_model
 from racetrack_lib.replay import (
     ReplayMemory,
     new_memory,
-    recall,
     remember_and_replay,
     replay_batch,
     sample_slot,
@@ -39,6 +38,25 @@ def replaying_learner(q_values, memory, alpha=0.5):
                    memory=memory, dynamics_model=new_dynamics_model(0, 0, 0, enabled=False))
 
 
+def stored(memory, slot):
+    """The transition stored in ``slot``."""
+    return Transition(int(memory.states[slot]), int(memory.actions[slot]),
+                      float(memory.rewards[slot]), int(memory.next_states[slot]),
+                      int(memory.next_actions[slot]), bool(memory.dones[slot]))
+
+
+def replay(learner, settings, rng):
+    """``replay_batch`` on a learner record's arrays, as the agent's loop calls it."""
+    replay_batch(learner.q_values, learner.step_sizes, learner.visits, learner.memory, settings,
+                 rng)
+
+
+def remember(learner, settings, transition, rng):
+    """``remember_and_replay`` on a learner record's arrays, as the agent's loop calls it."""
+    remember_and_replay(learner.q_values, learner.step_sizes, learner.visits, learner.memory,
+                        settings, transition, rng)
+
+
 def replay_settings(batch_size, target="q_learning", gamma=1.0):
     return loop_settings(AgentConfig(gamma=gamma, target=target, memory_size=100,
                                      batch_size=batch_size))
@@ -55,9 +73,9 @@ def test_capacity_and_wrap_around():
     assert actions.tolist() == [5, 6, 2, 3, 4] and next_actions.tolist() == [6, 7, 3, 4, 5]
     assert done.tolist() == [False, False, False, True, False]
     assert rewards.tolist() == [-1.0] * 5
-    # recall reads back one slot as the transition stored there
-    assert recall(memory, 3) == Transition(3, 3, -1.0, 4, 4, True)
-    assert recall(memory, 0) == Transition(5, 5, -1.0, 6, 6, False)
+    # each slot holds the transition stored there
+    assert stored(memory, 3) == Transition(3, 3, -1.0, 4, 4, True)
+    assert stored(memory, 0) == Transition(5, 5, -1.0, 6, 6, False)
 
 
 def test_samples_only_stored_slots():
@@ -80,16 +98,16 @@ def test_replayed_update_uses_the_agents_target():
     store(memory, Transition(0, 1, -1.0, 1, 1, False))  # (s=0, a=1) -> s'=1, a'=1
     rng = np.random.default_rng(0)
     q_learning = replaying_learner(q_values.copy(), memory)
-    replay_batch(q_learning, replay_settings(1), rng)
+    replay(q_learning, replay_settings(1), rng)
     assert q_learning.q_values[0, 1] == -6.0 + 0.5 * (-1.0 + -3.0 - -6.0)  # max_b Q(1, b) = -3
     sarsa = replaying_learner(q_values.copy(), memory)
     assert replay_settings(1, "sarsa").target == SARSA
-    replay_batch(sarsa, replay_settings(1, "sarsa"), rng)
+    replay(sarsa, replay_settings(1, "sarsa"), rng)
     assert sarsa.q_values[0, 1] == -6.0 + 0.5 * (-1.0 + -7.0 - -6.0)  # Q(1, a' = 1) = -7
     # a finishing step: the target is r alone
     store(memory, Transition(1, 0, -1.0, 1, 0, True))
     finishing = replaying_learner(q_values.copy(), memory)
-    replay_batch(finishing, replay_settings(1), rng)
+    replay(finishing, replay_settings(1), rng)
     assert finishing.q_values[1, 0] == -3.0 + 0.5 * (-1.0 - -3.0)
     changed = (q_values != q_learning.q_values).sum(), (q_values != finishing.q_values).sum()
     assert changed == (1, 1)  # one pair per replayed transition, nothing else
@@ -100,7 +118,7 @@ def test_nothing_is_replayed_before_a_full_batch_is_stored():
     learner = replaying_learner(np.zeros((10, 9)), filled(100, 3))
     rng = np.random.default_rng(0)
     before = rng.bit_generator.state
-    replay_batch(learner, replay_settings(4), rng)
+    replay(learner, replay_settings(4), rng)
     assert not learner.q_values.any()
     assert rng.bit_generator.state == before  # and no random number was drawn
 
@@ -110,14 +128,14 @@ def test_remember_and_replay_stores_then_replays():
     rng = np.random.default_rng(0)
     before = rng.bit_generator.state
     idle = replaying_learner(np.zeros((3, 2)), new_memory(0))
-    remember_and_replay(idle, replay_settings(1)._replace(batch_size=0),
-                        Transition(0, 1, -1.0, 1, 0, False), rng)
+    remember(idle, replay_settings(1)._replace(batch_size=0),
+             Transition(0, 1, -1.0, 1, 0, False), rng)
     assert rng.bit_generator.state == before and not idle.q_values.any()
     # batch size 1: the step is stored, then replayed (the only transition in memory)
     learner = replaying_learner(np.zeros((3, 2)), new_memory(4))
-    remember_and_replay(learner, replay_settings(1), Transition(0, 1, -1.0, 1, 0, False), rng)
+    remember(learner, replay_settings(1), Transition(0, 1, -1.0, 1, 0, False), rng)
     assert learner.memory.fill.tolist() == [1, 1]
-    assert recall(learner.memory, 0) == Transition(0, 1, -1.0, 1, 0, False)
+    assert stored(learner.memory, 0) == Transition(0, 1, -1.0, 1, 0, False)
     assert learner.q_values[0, 1] == 0.5 * (-1.0 + 0.0 - 0.0)
     assert (learner.q_values != 0).sum() == 1
 
