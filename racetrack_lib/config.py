@@ -150,7 +150,10 @@ class AgentConfig:
         if allowed["choices"] is not None:
             return "one of " + ", ".join(allowed["choices"])
         high = allowed["high"]
-        if not isinstance(high, str):
+        if isinstance(high, str):  # another field: named by its option, as the user types it
+            high = AgentConfig.option(next(each for each in fields(AgentConfig)
+                                           if each.name == high))
+        else:
             high = f"{high:,}" if knob.type == "int" else f"{high:g}"
         return f"in {'(' if allowed['low_open'] else '['}{allowed['low']:g}, {high}]"
 
