@@ -22,6 +22,11 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).parent.parent
 CHAPTER = ROOT / "notebooks" / "07_full_agent.ipynb"
+sys.path.insert(0, str(ROOT / "scripts"))
+# the book's kernel manager: plain nbclient can lose a cell's reply at an explorer and then wait
+# the whole timeout (scripts/notebook_execution.py says why; it happened here once, 900 s)
+from notebook_execution import SlicedPollKernelManager  # noqa: E402
+
 # entries of the test environment's site-packages the new venv must not see: the project (its
 # editable install), .pth files (the editable finder is started by one), and the build tools
 # (the venv gets its own, recent enough for pyproject.toml's [build-system])
@@ -102,7 +107,8 @@ def test_chapter_7_runs_from_the_install_outside_the_clone(installed, tmp_path, 
     notebook = nbformat.read(reader / CHAPTER.name, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(
         "import racetrack_lib, sys; print(racetrack_lib.__file__); print(sys.executable)"))
-    NotebookClient(notebook, kernel_name="pip-install", timeout=900,
+    NotebookClient(notebook, kernel_name="pip-install", timeout=300,
+                   kernel_manager_class=SlicedPollKernelManager,
                    resources={"metadata": {"path": str(reader)}}).execute()
     printed = ["".join(output.get("text", "") for output in cell.get("outputs", []))
                for cell in notebook.cells if cell.cell_type == "code"]
