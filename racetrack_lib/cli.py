@@ -20,13 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from .config import PRESET_AGENTS, PRESETS, AgentConfig, preset
-from .dp import expected_steps_from_start, policy_evaluation, value_iteration
+from .dp import expected_steps_from_start, policy_evaluation, policy_iteration, value_iteration
 from .errors import RacetrackError, check_range
 from .mdp import TabularModel
 from .policy import greedy_actions
 from .results import TrainingResult, save_results
 from .training import default_eval_every, train
 
+SOLVERS = ("value_iteration", "policy_iteration")
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
@@ -77,9 +78,12 @@ def build_parser(preset_name: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="racetrack", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     solve = commands.add_parser(
-        "solve", help="solve a track exactly by value iteration (the ground truth)"
+        "solve", help="solve a track exactly by dynamic programming (the ground truth)"
     )
     _add_track_arguments(solve)
+    solve.add_argument("--method", choices=SOLVERS, default="value_iteration",
+                       help="value_iteration (sweeps of Bellman backups) or policy_iteration "
+                            "(exact evaluation, then improvement) (default %(default)s)")
     solve.add_argument("--gamma", type=_number, default=1.0,
                        help="discount factor in (0, 1] (default 1)")
     solve.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -227,11 +231,16 @@ def _solve(args: argparse.Namespace) -> dict:
     check_range("--gamma", args.gamma, 0.0, 1.0, low_open=True)
     started = time.perf_counter()
     model = _model(args)
-    result = value_iteration(model, gamma=args.gamma)
+    if args.method == "policy_iteration":
+        result = policy_iteration(model, gamma=args.gamma)
+        policy, sweeps, iterations = result.policy, None, result.iterations
+    else:
+        result = value_iteration(model, gamma=args.gamma)
+        policy = greedy_actions(result.q_values, np.random.default_rng(0), tolerance=1e-9)
+        sweeps, iterations = result.sweeps, None
     if args.gamma == 1.0:
         steps_values = result.values
     else:
-        policy = greedy_actions(result.q_values, np.random.default_rng(0), tolerance=1e-9)
         steps_values = policy_evaluation(model, policy, gamma=1.0)
     seconds = time.perf_counter() - started
     per_start = [
@@ -245,7 +254,9 @@ def _solve(args: argparse.Namespace) -> dict:
         "n_states": model.n_states,
         "expected_steps_from_start": _finite(expected_steps_from_start(model, steps_values)),
         "per_start_cell": per_start,
-        "sweeps": result.sweeps,
+        "method": args.method,
+        "sweeps": sweeps,  # value iteration's
+        "iterations": iterations,  # policy iteration's: policies evaluated
         "seconds": round(seconds, 4),
     }
 
@@ -257,8 +268,11 @@ def _finite(value: float) -> float | None:
 
 def _print_text(command: str, result: dict) -> None:
     if command == "solve":
+        work = (f"{result['sweeps']} sweeps" if result["method"] == "value_iteration" else
+                f"{result['iterations']} policies evaluated")
         print(f"track {result['track']}, noise {result['noise']}, gamma {result['gamma']}: "
-              f"{result['n_states']} states, {result['sweeps']} sweeps, {result['seconds']} s")
+              f"{result['n_states']} states, {result['method'].replace('_', ' ')}, {work}, "
+              f"{result['seconds']} s")
         which = ("optimal expected steps" if result["gamma"] == 1.0 else
                  f"expected steps of the optimal policy for gamma {result['gamma']}")
         print(f"{which} from the start line: {result['expected_steps_from_start']}")

@@ -264,3 +264,85 @@ def _with_extra_node(graph: csr_matrix, tied: np.ndarray) -> csr_matrix:
     cols = np.concatenate([edges.col, np.full(len(tied), n)])
     data = np.ones(len(rows))
     return coo_matrix((data, (rows, cols)), shape=(n + 1, n + 1)).tocsr()
+
+
+@dataclass(frozen=True)
+class PolicyIterationResult:
+    """What :func:`policy_iteration` found.
+
+    Attributes:
+        values: ``V*``, shape ``(n_states,)``: the exact value of the final policy.
+        q_values: ``Q*``, shape ``(n_states, 9)``: one backup of ``values``.
+        policy: the optimal policy, an action per state, shape ``(n_states,)``.
+        iterations: how many policies were evaluated (the last one is stable).
+        changed: how many states changed action at each improvement, shape
+            ``(iterations - 1,)``.
+    """
+
+    values: np.ndarray
+    q_values: np.ndarray
+    policy: np.ndarray
+    iterations: int
+    changed: np.ndarray
+
+
+def policy_iteration(model: TabularModel, gamma: float = 1.0,
+                     max_iterations: int = 1_000) -> PolicyIterationResult:
+    """Policy iteration (S&B section 4.3): evaluate the policy exactly, make it greedy with
+    respect to its own values, and repeat until no state changes its action::
+
+        pi <- the noise-free shortest-path policy (a driver who ignores the noise)
+        repeat:
+            V <- V^pi                         exact, one linear solve (policy_evaluation, eq. 4.4)
+            Q(s, a) = r + gamma * [(1 - p) V(s'_a) + p V(s'_0)]          (backup, eq. 4.6)
+            pi'(s) = pi(s) if it is among the best actions of Q(s, .), else argmax_a Q(s, a)
+            stop if pi' = pi;  pi <- pi'                                     (eq. 4.9)
+
+    The first policy must finish surely from every state when ``gamma = 1`` (else its values
+    are minus infinity and the improvement cannot tell good actions from bad): the shortest
+    path to the finish with the noise ignored does, since every move makes progress and a crash
+    restarts it. Keeping the current action when it ties with the best (within ``1e-9``)
+    stops the loop from cycling between equally good policies (S&B Exercise 4.4).
+
+    >>> from racetrack_lib import TabularModel
+    >>> model = TabularModel.build("track1", noise=0.1)
+    >>> result = policy_iteration(model)
+    >>> result.iterations, round(expected_steps_from_start(model, result.values), 4)
+    (6, 12.1013)
+    """
+    _check_model(model)
+    check_range("gamma", gamma, 0.0, 1.0, low_open=True)
+    policy = shortest_path_policy(model)
+    changed = []
+    for iteration in range(1, max_iterations + 1):
+        values = policy_evaluation(model, policy, gamma)
+        q_values = backup(model, values, gamma)
+        current = q_values[np.arange(model.n_states), policy]
+        better = q_values.max(axis=1) > current + 1e-9 * (1.0 + np.abs(current))
+        if not better.any():
+            return PolicyIterationResult(values, q_values, policy, iteration, np.array(changed))
+        policy = np.where(better, q_values.argmax(axis=1), policy)
+        changed.append(int(better.sum()))
+    raise RacetrackError(f"policy iteration did not converge in {max_iterations} iterations")
+
+
+# Action (+1, +1): speed up towards the top right (rules.action_number(1, 1)).
+SPEED_UP = 8
+
+
+def shortest_path_policy(model: TabularModel) -> np.ndarray:
+    """The policy of a driver who ignores the noise: in every state the action that reaches the
+    finish in the fewest steps if the increments always applied (a crash counts as never),
+    shape ``(n_states,)``. Where no such path exists, speed up (``SPEED_UP``): a moving car
+    always makes progress, so it soon crashes back to the start line or finishes."""
+    intended = model.next_states[:, :, 0]
+    distance = np.full(model.n_states, np.inf)  # fewest noise-free steps to the finish
+    while True:
+        after = np.where(intended == FINISHED, 0.0,
+                         np.where(intended >= 0, distance[np.maximum(intended, 0)], np.inf))
+        new_distance = 1.0 + after.min(axis=1)
+        if np.array_equal(new_distance, distance):
+            break
+        distance = new_distance
+    policy = np.where(np.isfinite(after.min(axis=1)), after.argmin(axis=1), SPEED_UP)
+    return policy.astype(np.int64)

@@ -17,7 +17,7 @@ MODULES = sorted(info.name for info in pkgutil.iter_modules(racetrack_lib.__path
 MUST_HAVE_EXAMPLES = {
     "track": ["parse_track", "load_track"],
     "mdp": ["TabularModel.build"],
-    "dp": ["value_iteration", "policy_evaluation"],
+    "dp": ["value_iteration", "policy_evaluation", "policy_iteration"],
     "greedy_evaluation": ["expected_steps_of_greedy"],
     "policy": ["greedy_action"],
     "config": ["AgentConfig", "preset"],
