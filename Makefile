@@ -33,7 +33,7 @@ $(VENV)/.installed-lab: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 
 ## make test: lint, the library's tests, every chapter re-executed and compared by nbval, and the
 ## browser tests (tests/browser: the HTML book, built with every chapter executed as `make book`
-## does, and chapter 3 in JupyterLab, in Debian's Chromium, which ensure_chromium.py installs when
+## does, and chapter 4 in JupyterLab, in Debian's Chromium, which ensure_chromium.py installs when
 ## it is missing)
 test: $(VENV)/.installed-test
 	$(BIN)/python scripts/ensure_chromium.py
@@ -55,7 +55,7 @@ book: $(VENV)/.installed-book
 
 ## make notebooks: after editing a chapter's .py, regenerate its paired .ipynb and execute it with
 ## the book's executor (jupytext --execute uses plain nbclient, which can lose a cell's reply at an
-## explorer and then wait for ever; see scripts/notebook_execution.py). CHAPTERS=03 does one.
+## explorer and then wait for ever; see scripts/notebook_execution.py). CHAPTERS=04 does one.
 CHAPTERS ?= [0-9][0-9]
 notebooks: $(VENV)/.installed-test
 	for chapter in notebooks/$(CHAPTERS)_*.py; do \

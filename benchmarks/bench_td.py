@@ -99,12 +99,12 @@ def main() -> None:
     model = TabularModel.build("track1", noise=0.1)
     env = RacetrackEnv(model=model)
     print(f"track1: {model.n_states} states; one core; medians of {args.repeats} runs")
-    # (target, lambda, replay batch, planning steps); the last row is chapter 7's full agent
+    # (target, lambda, replay batch, planning steps); the last row is chapter 8's full agent
     cases = [("q_learning", 0.0, 0, 0), ("sarsa", 0.0, 0, 0), ("q_learning", 0.9, 0, 0),
              ("sarsa", 0.9, 0, 0), ("q_learning", 0.0, 32, 0), ("q_learning", 0.0, 0, 10),
              ("q_learning", 0.9, 32, 10)]
     for target, trace_decay, batch_size, planning_steps in cases:
-        # The defaults (the chapter-3 agent), with traces, replay or planning in the last rows.
+        # The defaults (the chapter-4 agent), with traces, replay or planning in the last rows.
         # The textbook baseline for traces is the one-step loop (a textbook lambda loop would
         # be slower still); for replay and planning it replays and plans too.
         memory_size = 10_000 if batch_size else 0

@@ -48,7 +48,7 @@ nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 
-# Figures are numbered per chapter (Figure 3.2), from the numbered table of contents
+# Figures are numbered per chapter (Figure 4.2), from the numbered table of contents
 numfig = True
 numfig_format = {"figure": "Figure %s", "table": "Table %s", "code-block": "Listing %s"}
 
@@ -110,7 +110,7 @@ nb_ipywidgets_js = {"widgets/embed.js": {}}
 
 
 class ChapterLinks(SphinxPostTransform):
-    """Let the chapters link to each other as files: `[chapter 4](04_eligibility_traces.ipynb)`.
+    """Let the chapters link to each other as files: `[chapter 5](05_eligibility_traces.ipynb)`.
 
     Such a link works in JupyterLab and on GitHub as it is. In the book, `book/notebooks` is a
     symbolic link to the chapters' folder, and Sphinx resolves it, so MyST receives the chapter's

@@ -246,10 +246,10 @@ assert 12.0 < optimum_track1 < 12.2 and 8.9 < optimum_track2 < 9.0  # quoted in 
 # The optimal policy takes, in each state, an action with the largest $Q^*(s, a)$. Several actions
 # can tie; `greedy_action` picks among them uniformly at random instead of always taking the
 # lowest-numbered one as `np.argmax` would (which would favour low-numbered actions in every
-# learner of the later chapters; chapter 3's exercise 3 measures what that costs), and
+# learner of the later chapters; chapter 4's exercise 3 measures what that costs), and
 # `greedy_actions` applies it to every state. Values computed in floating point that agree to
 # within `tolerance` (here $10^{-9}$) count as ties. (Learners call the same function at every
-# step they take, which is why it is written as plain loops and compiled with numba; chapter 3
+# step they take, which is why it is written as plain loops and compiled with numba; chapter 4
 # says what that buys.)
 
 # %%
@@ -580,4 +580,4 @@ widgets.interact(
 # - Policy iteration - exact evaluation, then greedy improvement, until the policy is stable -
 #   reaches the same optimum after six policies on each track.
 #
-# **Next**: [chapter 3](03_td_learning.ipynb) learns to drive from experience alone, with Q-learning and SARSA.
+# **Next**: [chapter 4](04_td_learning.ipynb) learns to drive from experience alone, with Q-learning and SARSA.

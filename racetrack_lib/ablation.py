@@ -1,8 +1,8 @@
-"""The ablation of chapter 7: the full agent, each component alone, each component removed;
+"""The ablation of chapter 8: the full agent, each component alone, each component removed;
 the combined agent's ladder; and the saved runs of both, which the chapter loads.
 
-The full agent is one-step Q-learning (chapter 3) with Watkins's Q(lambda) traces (chapter 4),
-experience replay (chapter 5) and Dyna planning (chapter 6), each at one setting:
+The full agent is one-step Q-learning (chapter 4) with Watkins's Q(lambda) traces (chapter 5),
+experience replay (chapter 6) and Dyna planning (chapter 7), each at one setting:
 ``trace_decay=0.9, memory_size=10_000, batch_size=32, planning_steps=10``. Every other
 hyperparameter is the library's default, the same for every variant, and every variant trains the
 same agents (same seed), so the differences are the components'.
@@ -124,7 +124,7 @@ def _load(name: str, loader: Callable[[Path], Loaded]) -> Loaded:
     resource = resources.files(__package__).joinpath("data", name)
     if not resource.is_file():
         raise RacetrackError(
-            f"{name}: chapter 7's saved runs are not in this installation of racetrack_lib "
+            f"{name}: chapter 8's saved runs are not in this installation of racetrack_lib "
             f"(its data folder); recreate them from a clone of the repository with `{RECREATE}`"
         )
     with resources.as_file(resource) as path:

@@ -1,6 +1,6 @@
 """Model-based planning (Dyna): a learned dynamics model and simulated updates from it.
 
-Notation (chapter 6): the ``dynamics_model`` remembers, for each state-action pair the agent has
+Notation (chapter 7): the ``dynamics_model`` remembers, for each state-action pair the agent has
 tried, what followed it; ``planning_steps`` is how many simulated updates follow every real step
 (Sutton & Barto section 8.2, Tabular Dyna-Q).
 

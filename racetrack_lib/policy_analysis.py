@@ -1,7 +1,7 @@
 """Exact properties of a policy on the model, beyond its expected number of steps: how likely an
 episode is to crash, how often the car is in each state, and how far from the walls it drives.
 
-Notation (chapter 3): ``pi(a|s)`` the policy. Everything here comes from one Markov chain, the
+Notation (chapter 4): ``pi(a|s)`` the policy. Everything here comes from one Markov chain, the
 *no-crash chain* ``P``: ``P[s, s']`` is the probability that one step from ``s`` lands on ``s'``;
 a step that finishes or crashes leaves the chain. From it:
 

@@ -1,6 +1,6 @@
 """Experience replay: a fixed-size memory of past transitions, replayed through the TD rule.
 
-Notation (chapter 5): a transition is ``(s, a, r, s', a', done)``; ``memory_size`` is the
+Notation (chapter 6): a transition is ``(s, a, r, s', a', done)``; ``memory_size`` is the
 capacity of the memory, ``batch_size`` how many stored transitions are replayed after every real
 step. ``a'`` is the action the agent took next (SARSA's target needs it); ``done`` says that the
 step crossed the finish line (then the target is just ``r``).
@@ -11,7 +11,7 @@ Replay samples uniformly, with replacement, from the stored transitions only, wi
 own random generator.
 
 Replayed updates are **one-step** updates, never traced: an eligibility trace is the memory of
-the trajectory being driven now, and a replayed transition is not part of it (chapter 5 gives the
+the trajectory being driven now, and a replayed transition is not part of it (chapter 6 gives the
 reasoning). They use the agent's own target and update (``td.td_target``, ``td.td_update``: max
 for Q-learning, the stored ``a'`` for SARSA, each pair's current step size), and they do not
 count as visits.

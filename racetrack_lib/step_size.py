@@ -1,11 +1,11 @@
 """Step sizes that shrink with each pair's number of visits.
 
-Notation (chapter 3): ``n(s, a)`` how many times the agent has taken action ``a`` in state ``s``,
+Notation (chapter 4): ``n(s, a)`` how many times the agent has taken action ``a`` in state ``s``,
 ``alpha_n`` the step size of the n-th update of a pair. The schedule is
 
     alpha_n = max(alpha_min, alpha * n ** -power)
 
-``power = 0`` is the constant step size of chapter 3. ``power = 1`` with ``alpha = 1`` and no
+``power = 0`` is the constant step size of chapter 4. ``power = 1`` with ``alpha = 1`` and no
 floor is the sample average, ``Q = (1/n) * sum of targets`` (S&B eq. 2.3-2.4). Between them,
 *without a floor*, ``0.5 < power <= 1`` satisfies the conditions under which estimates of a
 fixed target converge (S&B eq. 2.7: the step sizes sum to infinity, their squares do not).

@@ -1,6 +1,6 @@
 """One-step temporal-difference learning: the target, the update, and the episode loop.
 
-Notation (chapter 3): ``Q(s, a)`` the agent's action-value table, ``alpha`` the step size,
+Notation (chapter 4): ``Q(s, a)`` the agent's action-value table, ``alpha`` the step size,
 ``gamma`` the discount, ``r`` the reward of a step (always -1 here), ``s'`` the next state and
 ``a'`` the next action the agent will take there. A step's ``(s, a, r, s', a')`` travels as a
 :class:`Transition`.

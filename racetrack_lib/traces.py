@@ -1,6 +1,6 @@
 """Eligibility traces, kept sparse: only the recently visited (state, action) pairs.
 
-Notation (chapter 4): ``e(s, a)`` the eligibility trace of a pair, ``lambda`` the trace decay
+Notation (chapter 5): ``e(s, a)`` the eligibility trace of a pair, ``lambda`` the trace decay
 (``trace_decay``), ``delta`` the TD error of the current step. The backward view of TD(lambda)
 (S&B section 12.2 and eq. 12.5-12.7, for action values section 12.7):
 
@@ -20,7 +20,7 @@ The three arrays travel together as a :class:`Traces` record; the number of trac
 functions cannot change an integer in place, and an integer kept in an array instead made the
 traced loop half as fast).
 
-The traced loop (:func:`traced_episode`) is the one-step loop of chapter 3 (``td.td_episode``)
+The traced loop (:func:`traced_episode`) is the one-step loop of chapter 4 (``td.td_episode``)
 with its update replaced by the traced update (:func:`visit`, :func:`update_traced`,
 :func:`clear`).
 """
@@ -143,7 +143,7 @@ def traced_episode(mdp: tuple, learner: tuple, settings: tuple, episode: Episode
     Without cuts (SARSA, naive Q(lambda)) and with Q held fixed, the updates a pair receives
     add up to alpha * sum_k (gamma lambda)^k delta_{t+k}: for SARSA(lambda) its lambda-return
     minus Q; for naive Q(lambda) that plus gamma (gamma lambda)^(k-1) (max_b Q(s', b) - Q(s', a'))
-    >= 0 for every non-greedy a' taken k steps later (chapter 4; tested in test_traces.py).
+    >= 0 for every non-greedy a' taken k steps later (chapter 5; tested in test_traces.py).
 
     Traces draw no random numbers, so a lambda so small that every trace is dropped at once
     gives exactly the numbers of one-step TD (tested).
@@ -193,7 +193,7 @@ def traced_episode(mdp: tuple, learner: tuple, settings: tuple, episode: Episode
 def traces_at_finish(pairs: list[tuple[int, int]], cut_after: list[bool], n_states: int,
                      n_actions: int, decay: float, replacing: bool = True) -> np.ndarray:
     """The traces ``e(s, a)`` at the last step of a logged episode: the weight with which the
-    finishing step's TD error is credited to every earlier pair. For drawing (chapter 4).
+    finishing step's TD error is credited to every earlier pair. For drawing (chapter 5).
 
     Uses the same ``visit``, ``update_traced`` (with ``delta = 0``, so no value moves) and
     ``clear`` as the learning loop, in the same order.

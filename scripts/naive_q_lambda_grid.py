@@ -1,4 +1,4 @@
-"""When naive Q(lambda) runs away on track 1 (chapter 4): a grid of step sizes x lambda x
+"""When naive Q(lambda) runs away on track 1 (chapter 5): a grid of step sizes x lambda x
 algorithm, every run followed episode by episode until its table stops being finite.
 
     python scripts/naive_q_lambda_grid.py    # -> racetrack_lib/data/naive_q_lambda_grid_track1.npz
@@ -12,11 +12,11 @@ episode after which its table holds a value that is not finite (an overflow). Th
 - main: 5 step-size schedules x lambda 0.5, 0.8, 0.9, 0.95 x (naive Q, Watkins's Q, SARSA),
   replacing traces, gamma 1;
 - accumulating: the same at lambda 0.9 with accumulating traces;
-- discounted: naive Q at lambda 0.9 with gamma 0.99 (chapter 7's combined agent discounts);
+- discounted: naive Q at lambda 0.9 with gamma 0.99 (chapter 8's combined agent discounts);
 - fast epsilon: naive Q at lambda 0.9, epsilon decaying to its floor of 0.01 within 150
-  episodes (as chapter 7's combined agent's does) instead of about 2,300, with gamma 1 and 0.99.
+  episodes (as chapter 8's combined agent's does) instead of about 2,300, with gamma 1 and 0.99.
 
-It takes about a quarter of an hour with 2 processes. ``tests/test_ch04_naive_grid.py``
+It takes about a quarter of an hour with 2 processes. ``tests/test_ch05_naive_grid.py``
 re-runs some of the cells and checks that the saved numbers are
 exactly what the library computes now.
 """
@@ -51,7 +51,7 @@ STEP_SIZES = {  # label -> (alpha, alpha_power, alpha_min)
 TRACE_DECAYS = (0.5, 0.8, 0.9, 0.95)
 ALGORITHMS = {"naive Q": {"q_lambda": "naive"}, "Watkins's Q": {"q_lambda": "watkins"},
               "SARSA": {"target": "sarsa"}}
-FAST_EPSILON_DECAY = 0.01 ** (1 / 149)  # epsilon 1 -> 0.01 over episodes 0-149 (chapter 7)
+FAST_EPSILON_DECAY = 0.01 ** (1 / 149)  # epsilon 1 -> 0.01 over episodes 0-149 (chapter 8)
 
 
 def grid_config(step_sizes: str, trace_decay: float, algorithm: str,

@@ -23,7 +23,7 @@ executor. Both drive the kernel with nbclient; this one differs in three ways:
    kernel uses none: measured 0.000 s in 20 s) - then the kernel is stopped and the build fails
    at once, however loaded the machine; a cell that computes for longer than the cell timeout
    fails too. (A cell timeout alone cannot be both short and safe: on a loaded 2-core machine
-   one cell of chapter 6 took over 120 s of honest computing.)
+   one cell of chapter 7 took over 120 s of honest computing.)
 3. It reports how long each notebook took and its slowest cell.
 
 Usage, to execute notebooks the way the book does (nothing is written back without --write,

@@ -1,5 +1,5 @@
 """Regenerate the landing page's figures (and the README's): book/_static/optimal_track1.png, the
-optimal driver, and book/_static/learned_track1.png, the best driver chapter 7's full agent learned
+optimal driver, and book/_static/learned_track1.png, the best driver chapter 8's full agent learned
 (its greedy policy, saved by scripts/record_ablation.py). Run from the repository's root."""
 
 import matplotlib

@@ -1,4 +1,4 @@
-"""Run chapter 7's ablation and save its learning curves (the chapter reads the file).
+"""Run chapter 8's ablation and save its learning curves (the chapter reads the file).
 
     python scripts/record_ablation.py              # track 1, seed 0, 2 processes -> racetrack_lib/data
     python scripts/record_ablation.py --jobs 1 --out /tmp

@@ -1,4 +1,4 @@
-"""Chapter 7: the ablation's variants, and the saved runs the chapter reads (they must be exactly
+"""Chapter 8: the ablation's variants, and the saved runs the chapter reads (they must be exactly
 what the library computes now, so a change to the library that moves them fails here)."""
 
 import itertools
@@ -38,7 +38,7 @@ def test_variants_differ_only_in_their_components():
     assert plain == AgentConfig()
     assert full == full_agent()
     assert (full.trace_decay, full.memory_size, full.batch_size, full.planning_steps) == (
-        0.9, 10_000, 32, 10)  # the settings chapter 7 states
+        0.9, 10_000, 32, 10)  # the settings chapter 8 states
     for name, fields in COMPONENT_FIELDS.items():
         assert changed_fields(plain, variants[f"{name} only"]) == fields - {"batch_size"}
         assert changed_fields(full, variants[f"full without {name}"]) == fields - {"batch_size"}
@@ -84,7 +84,7 @@ def test_saved_ablation_is_what_the_library_computes(saved, track1_model, label)
 
 
 def test_the_combination_beats_plain_q_learning_in_the_saved_run(saved):
-    """Chapter 7's test of the claim: the full agent's median ends within 10 % of the optimum,
+    """Chapter 8's test of the claim: the full agent's median ends within 10 % of the optimum,
     after at most a third of plain Q-learning's real steps."""
     full, plain = saved["full agent"], saved["plain Q-learning"]
     assert np.median(full.final_expected_steps) <= 1.10 * full.optimal_expected_steps

@@ -1,29 +1,44 @@
-"""Chapter 5's explorer opens on settings that Figure 5.2 trains (the same agents,
-seed and episodes), so its first picture is the figure's (its hidden plumbing is checked in
-test_notebooks.py)."""
+"""Chapter 5's explorer opens on Figure 5.6's naive Q(0.9) with the ramp (its curve is the left
+part of that figure's), and its question - the largest first-visit step size at which naive
+Q(0.9) with a constant lambda keeps a finite table for 20,000 episodes - has an answer on the
+slider (between 0.25 and 0.3)."""
 
-import re
-from pathlib import Path
+import numpy as np
+import pytest
 
-import jupytext
-from chapter_cells import assigned_dict, cell_with
+from racetrack_lib.config import AgentConfig
+from racetrack_lib.errors import RacetrackError
+from racetrack_lib.training import train
 
-CHAPTER = Path(__file__).parent.parent / "notebooks" / "05_experience_replay.py"
+
+def explorer_config(**settings) -> AgentConfig:
+    """What explore_traces trains with (alpha_min = min(0.02, alpha))."""
+    values = {"target": "q_learning", "trace_decay": 0.9, "alpha": 1.0, "q_lambda": "naive",
+              "trace_schedule": "ramp", **settings}
+    return AgentConfig(alpha_min=min(0.02, values["alpha"]), num_episodes=20_000, **values)
 
 
-def test_explorer_opens_on_a_setting_of_figure_5_2():
-    cells = jupytext.read(CHAPTER).cells
-    plumbing = cell_with(cells, "widgets.interact(").source
-    memory = int(re.search(r"SelectionSlider\(.*?value=([\d_]+)", plumbing, re.DOTALL)[1])
-    batch = int(re.search(r"batch_size=widgets.IntSlider\(value=(\d+)", plumbing)[1])
-    target = re.search(r"target=widgets.Dropdown\(options=\[\"(\w+)\"", plumbing)[1]
-    trained = cell_with(cells, "replay_settings = {")
-    settings = assigned_dict(trained.source, "replay_settings")
-    assert target == "q_learning"  # the figure's agents are Q-learning agents
-    label = next(name for name, value in settings.items()
-                 if value == {"memory_size": memory, "batch_size": batch})
-    figure = cell_with(cells, "Figure 5.2:").source
-    assert f"\"{label}\"" in figure  # a curve of the figure
-    explorer = cell_with(cells, "def explore_replay(").source
-    for source in (trained.source, explorer):
-        assert re.search(r"num_episodes=20_000.*n_agents=8, seed=0", source, re.DOTALL)
+def test_the_explorer_opens_on_the_first_20000_episodes_of_figure_5_6(track1_model):
+    figure = train(AgentConfig(trace_decay=0.9, q_lambda="naive"), track1_model, n_agents=8,
+                   seed=0, n_jobs=2)  # Figure 5.6's "naive Q(0.9), ramp"
+    explorer = train(explorer_config(), track1_model, n_agents=8, seed=0, eval_every=500,
+                     n_jobs=2)
+    shared = np.intersect1d(figure.eval_episodes, explorer.eval_episodes)
+    assert len(shared) >= 25 and shared.max() == 20_000
+    in_figure = np.searchsorted(figure.eval_episodes, shared)
+    in_explorer = np.searchsorted(explorer.eval_episodes, shared)
+    np.testing.assert_array_equal(figure.greedy_expected_steps[:, in_figure],
+                                  explorer.greedy_expected_steps[:, in_explorer])
+
+
+def test_the_question_has_an_answer_on_the_slider(track1_model):
+    constant = {"trace_schedule": "constant"}
+    with pytest.raises(RacetrackError, match="diverged"):
+        train(explorer_config(**constant), track1_model, n_agents=8, seed=0, eval_every=500,
+              n_jobs=2)  # the opening alpha, 1: the table runs away
+    with pytest.raises(RacetrackError, match="diverged"):
+        train(explorer_config(alpha=0.3, **constant), track1_model, n_agents=8, seed=0,
+              eval_every=500, n_jobs=2)
+    finite = train(explorer_config(alpha=0.25, **constant), track1_model, n_agents=8, seed=0,
+                   eval_every=500, n_jobs=2)
+    assert np.isfinite(finite.q_values).all()

@@ -1,4 +1,4 @@
-"""Chapter 6's explorer opens on settings that Figure 6.3 trains (the same agents,
+"""Chapter 6's explorer opens on settings that Figure 6.2 trains (the same agents,
 seed and episodes), so its first picture is the figure's (its hidden plumbing is checked in
 test_notebooks.py)."""
 
@@ -8,21 +8,22 @@ from pathlib import Path
 import jupytext
 from chapter_cells import assigned_dict, cell_with
 
-CHAPTER = Path(__file__).parent.parent / "notebooks" / "06_dyna_planning.py"
+CHAPTER = Path(__file__).parent.parent / "notebooks" / "06_experience_replay.py"
 
 
-def test_explorer_opens_on_a_setting_of_figure_6_3():
+def test_explorer_opens_on_a_setting_of_figure_6_2():
     cells = jupytext.read(CHAPTER).cells
     plumbing = cell_with(cells, "widgets.interact(").source
-    steps = int(re.search(r"planning_steps=widgets.IntSlider\(value=(\d+)", plumbing)[1])
-    kind = re.search(r"model_kind=widgets.Dropdown\(options=\[\"(\w+)\"", plumbing)[1]
-    trained = cell_with(cells, "planning_settings = {")
-    settings = assigned_dict(trained.source, "planning_settings")
-    opening = {"planning_steps": steps, **({} if kind == "counts" else {"model_kind": kind})}
-    assert opening in settings.values()
-    figure = cell_with(cells, "Figure 6.3:").source
-    assert "plot_time_to_within(results" in figure  # the figure draws every trained setting
-    # the explorer trains other settings as the figure's were trained
-    explorer = cell_with(cells, "def explore_dyna(").source
+    memory = int(re.search(r"SelectionSlider\(.*?value=([\d_]+)", plumbing, re.DOTALL)[1])
+    batch = int(re.search(r"batch_size=widgets.IntSlider\(value=(\d+)", plumbing)[1])
+    target = re.search(r"target=widgets.Dropdown\(options=\[\"(\w+)\"", plumbing)[1]
+    trained = cell_with(cells, "replay_settings = {")
+    settings = assigned_dict(trained.source, "replay_settings")
+    assert target == "q_learning"  # the figure's agents are Q-learning agents
+    label = next(name for name, value in settings.items()
+                 if value == {"memory_size": memory, "batch_size": batch})
+    figure = cell_with(cells, "Figure 6.2:").source
+    assert f"\"{label}\"" in figure  # a curve of the figure
+    explorer = cell_with(cells, "def explore_replay(").source
     for source in (trained.source, explorer):
         assert re.search(r"num_episodes=20_000.*n_agents=8, seed=0", source, re.DOTALL)

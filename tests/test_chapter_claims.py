@@ -41,7 +41,7 @@ def test_chapter2_exercise1_discounted_optimum_needs_12_14_steps(track1_model):
     assert steps == pytest.approx(12.14, abs=0.005)
 
 
-def test_chapter3_exercise1_constant_step_sizes(track1_model, default_q_learning):
+def test_chapter4_exercise1_constant_step_sizes(track1_model, default_q_learning):
     default = median_final(default_q_learning)
     assert default == pytest.approx(12.8, abs=0.05)  # "the per-pair schedule at 12.8"
     finals, early = {}, {}
@@ -61,13 +61,13 @@ def test_chapter3_exercise1_constant_step_sizes(track1_model, default_q_learning
     assert median_final(sarsa) == pytest.approx(12.3, abs=0.05)  # "(and SARSA's at 12.3)"
 
 
-def test_chapter3_exercise2_discounted_learner_ends_around_12_7(track1_model, default_q_learning):
+def test_chapter4_exercise2_discounted_learner_ends_around_12_7(track1_model, default_q_learning):
     result = train(AgentConfig(gamma=0.9), track1_model, n_agents=8, seed=0)
     assert median_final(result) == pytest.approx(12.7, abs=0.05)  # "around 12.7"
     assert abs(median_final(result) - median_final(default_q_learning)) < 0.1  # "hardly different"
 
 
-def test_chapter3_exercise4_constant_epsilon(track1_model, default_q_learning):
+def test_chapter4_exercise4_constant_epsilon(track1_model, default_q_learning):
     config = AgentConfig(epsilon_start=0.1, epsilon_decay=1.0, epsilon_min=0.1)
     result = train(config, track1_model, n_agents=8, seed=0)
     assert median_final(result) == pytest.approx(12.2, abs=0.05)  # "about 12.2 steps"
@@ -92,7 +92,7 @@ def watkins_09(track1_model):
     return train(AgentConfig(trace_decay=0.9), track1_model, n_agents=8, seed=0)
 
 
-def test_chapter4_exercise1_accumulating_traces_about_the_same(track1_model, watkins_09):
+def test_chapter5_exercise1_accumulating_traces_about_the_same(track1_model, watkins_09):
     config = AgentConfig(trace_decay=0.9, trace_kind="accumulating")
     accumulating = train(config, track1_model, n_agents=8, seed=0)
     assert median_final(accumulating) == pytest.approx(12.87, abs=0.005)  # "about 12.87"
@@ -102,7 +102,7 @@ def test_chapter4_exercise1_accumulating_traces_about_the_same(track1_model, wat
 
 
 @pytest.mark.parametrize(("trace_decay", "dropped_at"), [(0.9, 88), (0.99, 917)])
-def test_chapter4_exercise2_a_trace_is_dropped_after(trace_decay, dropped_at):
+def test_chapter5_exercise2_a_trace_is_dropped_after(trace_decay, dropped_at):
     assert TRACE_THRESHOLD == 1e-4  # the threshold the exercise's answer is computed for
     traces = new_traces(1, 1)
     n_traced = visit(traces, 0, 0, 0, True)
@@ -115,7 +115,7 @@ def test_chapter4_exercise2_a_trace_is_dropped_after(trace_decay, dropped_at):
     assert steps == dropped_at
 
 
-def test_chapter4_exercise3_lambda_095(track1_model):
+def test_chapter5_exercise3_lambda_095(track1_model):
     results = {target: train(AgentConfig(target=target, trace_decay=0.95), track1_model,
                              n_agents=8, seed=0) for target in ("q_learning", "sarsa")}
     watkins, sarsa = results["q_learning"], results["sarsa"]
@@ -132,14 +132,14 @@ def replay_result(track1_model, **settings):
     return train(config, track1_model, n_agents=8, seed=0)
 
 
-def test_chapter5_exercise1_sarsa_with_replay(track1_model):
+def test_chapter6_exercise1_sarsa_with_replay(track1_model):
     sarsa = replay_result(track1_model, target="sarsa")
     assert np.isfinite(sarsa.steps_to_within()).sum() == 0  # "none of the eight agents"
     assert median_final(sarsa) == pytest.approx(14.2, abs=0.05)  # "ends at about 14.2"
     assert median_final(sarsa) > 1.10 * sarsa.optimal_expected_steps  # "does not stay there"
 
 
-def test_chapter5_exercise2_what_a_memory_holds(track1_model):
+def test_chapter6_exercise2_what_a_memory_holds(track1_model):
     result = replay_result(track1_model)
     lengths = np.abs(result.episode_lengths)
     first_ten = lengths[:, :10].mean(axis=1)
@@ -150,7 +150,7 @@ def test_chapter5_exercise2_what_a_memory_holds(track1_model):
     assert 1_000 / late < 80  # "under 80 late episodes"
 
 
-def test_chapter5_exercise3_ring_buffer():
+def test_chapter6_exercise3_ring_buffer():
     memory = new_memory(10)
     for t in range(25):
         store(memory, Transition(t, 0, -1.0, t, 0, False))
@@ -159,7 +159,7 @@ def test_chapter5_exercise3_ring_buffer():
     assert memory.fill.tolist() == [10, 5]  # full; the next write goes to slot 5
 
 
-def test_chapter5_exercise4_replay_with_traces(track1_model):
+def test_chapter6_exercise4_replay_with_traces(track1_model):
     traced = replay_result(track1_model, trace_decay=0.9)
     plain = replay_result(track1_model)
     assert (median_final(traced), median_final(plain)) == (pytest.approx(12.55, abs=0.005),
@@ -171,7 +171,7 @@ def test_chapter5_exercise4_replay_with_traces(track1_model):
     assert plain.median_steps_to_stay_within() / 1e6 == pytest.approx(0.62, abs=0.005)
 
 
-def test_chapter6_exercise3_replay_or_planning(track1_model):
+def test_chapter7_exercise3_replay_or_planning(track1_model):
     replay = replay_result(track1_model)
     planning = train(AgentConfig(num_episodes=20_000, planning_steps=10), track1_model,
                      n_agents=8, seed=0)
@@ -216,8 +216,8 @@ print(*(np.median(result.greedy_expected_steps[:, at[e]]) for e in (300, 2000)))
 """
 
 
-def test_chapter3_exercise3_argmax_bias(tmp_path):
-    """The agent with np.argmax for its greedy choice (chapter 3, exercise 3): greedy_action
+def test_chapter4_exercise3_argmax_bias(tmp_path):
+    """The agent with np.argmax for its greedy choice (chapter 4, exercise 3): greedy_action
     replaced before anything is compiled, in a fresh process with its own numba cache."""
     runs = {variant: subprocess.Popen(  # both at once: each compiles everything afresh
         [sys.executable, "-c", ARGMAX_RUN, variant], stdout=subprocess.PIPE, text=True,
@@ -263,7 +263,7 @@ def test_chapter2_exercise3_who_crashes_on_purpose():
         assert 22 in crashing_start_columns("track2", p), p  # the rightmost start cell, always
 
 
-def test_chapter7_exercises_read_the_saved_ablation():
+def test_chapter8_exercises_read_the_saved_ablation():
     from racetrack_lib.ablation import saved_ablation, summary
     from racetrack_lib.config import preset
 

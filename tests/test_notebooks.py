@@ -45,8 +45,8 @@ def test_ipynb_is_executed_without_errors(source: Path):
 
 @pytest.mark.parametrize("source", CHAPTERS, ids=lambda path: path.stem)
 def test_figures_are_labelled_as_their_titles_number_them(source: Path):
-    """Each figure cell's book label (fig-3-2) and caption agree with the number its title shows
-    ("Figure 3.2: ..."), the numbers run 1, 2, 3, ... in the chapter, and every image is labelled.
+    """Each figure cell's book label (fig-4-2) and caption agree with the number its title shows
+    ("Figure 4.2: ..."), the numbers run 1, 2, 3, ... in the chapter, and every image is labelled.
 
     The book numbers figures itself (Sphinx, from the labelled cells); the titles carry the same
     numbers for readers in JupyterLab. The browser test checks the numbers Sphinx printed."""

@@ -8,8 +8,8 @@ ROOT = Path(__file__).parent.parent
 
 
 def test_package_data_ships_every_track_and_saved_run():
-    """A pip install (Colab) gets the built-in tracks and chapter 7's saved runs: every file of
-    racetrack_lib's data folders matches a package-data pattern (tests/test_ch07_pip_install.py
+    """A pip install (Colab) gets the built-in tracks and chapter 8's saved runs: every file of
+    racetrack_lib's data folders matches a package-data pattern (tests/test_ch08_pip_install.py
     checks a real install)."""
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"]["racetrack_lib"]

@@ -238,7 +238,7 @@ def test_backward_view_equals_the_forward_view_lambda_return(algorithm):
       max_b Q(s_{t+n}, b)), cut at the first exploratory action (S&B section 12.10);
     - naive Q(lambda): SARSA's lambda-return plus, for every later step t + k whose action
       a' was not greedy, gamma (gamma lambda)^(k-1) (max_b Q(s', b) - Q(s', a')) >= 0 (the
-      upward push of chapter 4).
+      upward push of chapter 5).
     """
     model = TabularModel.build(tiny_track("single_start"), noise=0.1)
     gamma, lam, epsilon, alpha = 0.95, 0.6, 0.4, 0.5

@@ -110,7 +110,7 @@ def test_chapter_page(page, book_url, chapter):
         raise AssertionError(f"{page.evaluate(static_figures)} figures on the page, the notebook "
                              f"has {image_outputs} image outputs") from None
     # numbered figures: Sphinx's number in each caption is the one the figure's own title shows
-    # (the label fig-3-2 is made from the title "Figure 3.2: ..."), so the two cannot drift apart
+    # (the label fig-4-2 is made from the title "Figure 4.2: ..."), so the two cannot drift apart
     captions = page.locator("figure[id^='fig-'] .caption-number")
     assert captions.count() == image_outputs  # every static figure is numbered and captioned
     for figure in page.locator("figure[id^='fig-']").all():
@@ -138,7 +138,7 @@ def test_other_page(page, book_url, name):
 
 
 def test_search_finds_a_chapter(page, book_url):
-    """Sphinx's search, offline: a word from chapter 4 finds chapter 4."""
+    """Sphinx's search, offline: a word from chapter 5 finds chapter 5."""
     problems = open_page(page, f"{book_url}/search.html?q=eligibility")
     page.wait_for_selector("#search-results li a")
     results = page.locator("#search-results li a").all_inner_texts()

@@ -1,7 +1,7 @@
-"""Chapter 3 in a real JupyterLab, as a reader uses it: open it, run all cells, move a slider.
+"""Chapter 4 in a real JupyterLab, as a reader uses it: open it, run all cells, move a slider.
 
 The test starts its own JupyterLab server on 127.0.0.1 (a free port, a random token, settings and
-workspaces in a temporary folder) on a copy of chapter 3 with its outputs cleared, so every
+workspaces in a temporary folder) on a copy of chapter 4 with its outputs cleared, so every
 output it sees was made by this run. It then drives Chromium: Run > Run All Cells, waits until
 every cell has run, checks there is no error output, drags the explorer's alpha slider and waits
 for the explorer to retrain and redraw its learning-curve figure.
@@ -27,8 +27,8 @@ from .support import ROOT
 
 pytestmark = pytest.mark.browser
 
-CHAPTER = "03_td_learning.ipynb"
-RUN_ALL_TIMEOUT_S = 240  # chapter 3 executes in about 25 s; CI machines are slower
+CHAPTER = "04_td_learning.ipynb"
+RUN_ALL_TIMEOUT_S = 240  # chapter 4 executes in about 25 s; CI machines are slower
 RETRAIN_TIMEOUT_MS = 120_000
 STDERR = "application/vnd.jupyter.stderr"  # how JupyterLab marks error and stderr outputs
 
@@ -55,7 +55,7 @@ def wait_until_serving(url: str, server: subprocess.Popen, timeout_s: float = 90
 
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory):
-    """A JupyterLab server on a cleared copy of chapter 3; yields (base URL, token)."""
+    """A JupyterLab server on a cleared copy of chapter 4; yields (base URL, token)."""
     folder = tmp_path_factory.mktemp("lab")
     notebook = nbformat.read(ROOT / "notebooks" / CHAPTER, as_version=4)
     for cell in notebook.cells:
@@ -152,7 +152,7 @@ def drag_slider(page, slider, fraction: float) -> None:
     page.mouse.up()
 
 
-def test_chapter_3_runs_and_its_alpha_slider_retrains(page, jupyterlab):
+def test_chapter_4_runs_and_its_alpha_slider_retrains(page, jupyterlab):
     base_url, token = jupyterlab
     page.goto(f"{base_url}/lab/tree/{CHAPTER}?token={token}")
     wait_for_kernel(page, base_url, token)

@@ -22,7 +22,7 @@
 #   counts of its outcomes - and why the first is not good enough on a noisy track;
 # - how much real experience planning saves, and what it costs in computation.
 #
-# **Time**: about 40 minutes. **Needs**: chapters 3 and 5.
+# **Time**: about 40 minutes. **Needs**: chapters 4 and 6.
 
 # %%
 import ipywidgets as widgets
@@ -44,18 +44,18 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 # %% [markdown]
 # ## Learning and planning
 #
-# Chapter 2 knew the dynamics and computed the optimum without driving at all; chapters 3-5
+# Chapter 2 knew the dynamics and computed the optimum without driving at all; chapters 4-6
 # drove without knowing them. **Dyna** (Sutton, 1990; Sutton & Barto section 8.2) does both: every
-# real step updates $Q$ directly, as in chapter 3, *and* teaches a model of the track; then the
+# real step updates $Q$ directly, as in chapter 4, *and* teaches a model of the track; then the
 # agent makes `planning_steps` simulated steps from the model, each followed by the same TD
 # update. Real experience is expensive, simulated experience is computation.
 #
-# Replay (chapter 5) also reuses experience. The difference: replay can only repeat transitions
+# Replay (chapter 6) also reuses experience. The difference: replay can only repeat transitions
 # exactly as they happened, while a model can answer "what happens if I take $a$ in $s$?" for any
 # pair it has tried, with the outcome drawn afresh - and a model that counts outcomes knows how
 # often each one happens.
 
-# %% mystnb={"figure": {"name": "fig-6-1", "caption": "The Dyna architecture: real experience updates Q directly and teaches the model; planning updates Q from transitions the model simulates."}}
+# %% mystnb={"figure": {"name": "fig-7-1", "caption": "The Dyna architecture: real experience updates Q directly and teaches the model; planning updates Q from transitions the model simulates."}}
 fig, ax = plt.subplots(figsize=(8, 3.6))
 ax.set_xlim(0, 10)
 ax.set_ylim(0, 5)
@@ -83,7 +83,7 @@ for start, end, label, (x, y) in arrows:
 ax.text(7.3, 2.4, "after every real step:\n1. update Q from it\n2. teach the model\n"
         "3. planning_steps times:\n   draw a tried (s, a),\n   simulate s', update Q",
         fontsize=9, va="center")
-ax.set_title("Figure 6.1: the Dyna architecture (after Sutton & Barto, section 8.2)")
+ax.set_title("Figure 7.1: the Dyna architecture (after Sutton & Barto, section 8.2)")
 plt.show()
 
 # %% [markdown]
@@ -127,8 +127,8 @@ assert all(np.sum(crashing_moves == k) > 0 for k in range(3))  # "the rules allo
 show_source(dyna.DynamicsModel, dyna.learn_model, dyna.simulate)
 
 # %% [markdown]
-# The planning loop applies the one-step Q-learning update to each simulated step - chapter 3's
-# `td_target` and `td_update` once more - with the pair's step size from chapter 3 (counted over *real* visits: a pair tried once is planned with
+# The planning loop applies the one-step Q-learning update to each simulated step - chapter 4's
+# `td_target` and `td_update` once more - with the pair's step size from chapter 4 (counted over *real* visits: a pair tried once is planned with
 # $\alpha_1 = 1$, each planning update setting $Q(s, a)$ to one simulated target). It always uses
 # the max target (Dyna-Q): the model gives $s'$, not the action the agent would take there. A
 # SARSA agent that plans therefore mixes on-policy real updates with off-policy planned ones;
@@ -181,7 +181,7 @@ print(f"counting model: {n_tried[0]} pairs tried, at most {learner.dynamics_mode
       f"outcomes: estimated noise probability {noise_estimates.mean():.3f} on average "
       f"(true 0.1), mean absolute error {np.abs(noise_estimates - 0.1).mean():.3f}")
 
-# %% mystnb={"figure": {"name": "fig-6-2", "caption": "For each pair tried at least 50 times with two distinct outcomes, the frequency of the noisy outcome the counting model has counted: centred on the true 0.1."}}
+# %% mystnb={"figure": {"name": "fig-7-2", "caption": "For each pair tried at least 50 times with two distinct outcomes, the frequency of the noisy outcome the counting model has counted: centred on the true 0.1."}}
 assert abs(noise_estimates.mean() - 0.1) < 0.01  # "centred on the true 0.1"
 assert learner.dynamics_model.n_outcomes.max() == 1 + n_start  # "meets pairs with all 7"
 assert 0.11 < noisy_share < 0.13  # "12 % here"
@@ -191,7 +191,7 @@ ax.hist(noise_estimates, bins=20, color="#0072B2")
 ax.axvline(0.1, color="black", label="true noise probability 0.1")
 ax.set_xlabel("counted frequency of the noisy outcome, per pair")
 ax.set_ylabel("pairs")
-ax.set_title("Figure 6.2: the counting model estimates P(s' | s, a)")
+ax.set_title("Figure 7.2: the counting model estimates P(s' | s, a)")
 ax.legend(fontsize=8)
 plt.show()
 
@@ -214,7 +214,7 @@ plt.show()
 # Eight agents each, seed 0, 20,000 episodes, default settings: 0, 5, 10 and 50 planning steps
 # per real step with the counting model, and 10 with the last-outcome model. The table below
 # gives, for each setting, the median agent's final policy and two measures of how soon it got
-# within 10 % of the optimum (chapter 3): the first time, and the time from which it stayed
+# within 10 % of the optimum (chapter 4): the first time, and the time from which it stayed
 # within at every later evaluation. The seconds are the wall time of each agent's learning loop
 # (evaluations excluded), measured in this run: they change from run to run with the load on the
 # machine.
@@ -241,21 +241,21 @@ for label, result in results.items():
     print(f"{label:<26} {summary[label][0]:6.2f}   {first / 1e6:6.2f} M           "
           f"{stay / 1e6:6.2f} M     {seconds:4.1f} s")
 
-# %% mystnb={"figure": {"name": "fig-6-3", "caption": "How many of the eight agents of each setting have a greedy policy within 10 % of the optimum (solid: at least once; dashed: from then on), left per real step, right per second of learning measured in this run; a dot marks where training ended."}}
+# %% mystnb={"figure": {"name": "fig-7-3", "caption": "How many of the eight agents of each setting have a greedy policy within 10 % of the optimum (solid: at least once; dashed: from then on), left per real step, right per second of learning measured in this run; a dot marks where training ended."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
 plotting.plot_time_to_within(results, ax=axes[0], legend_loc=None)
 axes[0].set_title("per real step")
 plotting.plot_time_to_within(results, ax=axes[1], x="seconds", legend_loc=None)
 axes[1].set_title("per second of learning (one core, this run)")
-fig.suptitle("Figure 6.3: how soon the agents get within 10 % of the optimum, by planning")
+fig.suptitle("Figure 7.3: how soon the agents get within 10 % of the optimum, by planning")
 fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=4, fontsize=8)
 fig.tight_layout(rect=(0, 0.08, 1, 1))  # room for the legend below the panels
 plt.show()
 
-# %% mystnb={"figure": {"name": "fig-6-4", "caption": "The final greedy policy of each agent after 20,000 episodes (one point per agent, the bar and number its median): planning 10 or 50 steps ends near the optimum; the last-outcome model ends further from it than the counting model."}}
+# %% mystnb={"figure": {"name": "fig-7-4", "caption": "The final greedy policy of each agent after 20,000 episodes (one point per agent, the bar and number its median): planning 10 or 50 steps ends near the optimum; the last-outcome model ends further from it than the counting model."}}
 fig, ax = plt.subplots(figsize=(8, 4.4))
 plotting.plot_final_values(results, ax=ax, limits=(12.0, 13.4))
-ax.set_title("Figure 6.4: the final policies, agent by agent")
+ax.set_title("Figure 7.4: the final policies, agent by agent")
 plt.show()
 finals = {label: result.final_expected_steps for label, result in results.items()}
 print(f"no planning: final policies {finals['no planning'].min():.2f} to "
@@ -292,13 +292,13 @@ assert median_seconds_to_within(results["planning 50"]) > (  # "later in seconds
     1.2 * median_seconds_to_within(results["planning 10"]))
 
 # %% [markdown]
-# Per real step, planning is a large gain ([Figure 6.3](#fig-6-3), left). None of the agents
+# Per real step, planning is a large gain ([Figure 7.3](#fig-7-3), left). None of the agents
 # without planning got within 10 % of the optimum even once in their 20,000 episodes (a flat
 # line at 0; their final policies need 16 to 23 steps). With 5, 10 or 50 planning steps every
 # agent got there, and the median agent ends within 10 %. More planning gets there sooner: with
 # 10 planning steps the median agent is first within 10 % after 0.43 million real steps and stays
 # within from 0.52 million on; with 50, after 0.40 and 0.43 million. At the end
-# ([Figure 6.4](#fig-6-4)) the median agent with 10 planning steps needs 12.25 steps, against
+# ([Figure 7.4](#fig-7-4)) the median agent with 10 planning steps needs 12.25 steps, against
 # the optimum's 12.10, and 50 planning steps end only a little closer, at 12.21.
 #
 # The last-outcome model learns too, but ends further from the optimum: in this run every one of
@@ -309,16 +309,16 @@ assert median_seconds_to_within(results["planning 50"]) > (  # "later in seconds
 # is not rare.
 #
 # The price is computation: each real step now costs `1 + planning_steps` updates. Per second
-# of learning ([Figure 6.3](#fig-6-3), right) the picture changes. In this run a real step with
+# of learning ([Figure 7.3](#fig-7-3), right) the picture changes. In this run a real step with
 # 50 planning steps took longer than one with 10 (the seconds printed above; asserted: at least
 # 1.2 times as long), and the agents with 50 got within 10 % later in seconds, though sooner in
 # real steps. Whether one-step Q-learning, given more episodes, would get there in fewer
-# seconds than these agents, this chapter does not measure; chapter 7 does. As with replay,
+# seconds than these agents, this chapter does not measure; chapter 8 does. As with replay,
 # Dyna trades computation for experience: worth it when real steps are expensive.
 #
 # ## Explore
 #
-# The explorer draws the left panel of [Figure 6.3](#fig-6-3) for one setting: eight agents,
+# The explorer draws the left panel of [Figure 7.3](#fig-7-3) for one setting: eight agents,
 # seed 0, 20,000 episodes, with your number of planning steps and model. It opens on the
 # figure's "planning 10" (the five settings of the figure are shown from the runs above; any
 # other is trained anew, eight agents, two at a time: the table's seconds per agent suggest
@@ -329,7 +329,7 @@ assert median_seconds_to_within(results["planning 50"]) > (  # "later in seconds
 
 # %%
 def explore_dyna(planning_steps: int = 10, model_kind: str = "counts") -> None:
-    """Figure 6.3 (left) for one setting; the settings trained above are not trained again."""
+    """Figure 7.3 (left) for one setting; the settings trained above are not trained again."""
     model_kind = "counts" if planning_steps == 0 else model_kind  # no model without planning
     settings = {"planning_steps": planning_steps, "model_kind": model_kind}
     for label, trained in planning_settings.items():
@@ -368,7 +368,7 @@ widgets.interact(
 #    $s_2$ has been tried many times. With what probability does the last-outcome model return
 #    $s_2$ - every time - and what does the counting model return?
 # 3. **Replay or planning?** Compare planning 10 here with replay (memory 10,000, batch 8) in
-#    chapter 5: real steps until first within 10 %, until within from then on, and final policy.
+#    chapter 6: real steps until first within 10 %, until within from then on, and final policy.
 #    What can a model do that a replay memory cannot?
 # 4. **A changing track.** Suppose a wall is added to the track after training. Which learned
 #    model notices first, and why might both be slow? (Sutton & Barto section 8.3.)
@@ -385,7 +385,7 @@ widgets.interact(
 #    10 % after 0.52 M real steps, within from then on after 0.62 M, final 12.56 steps; planning
 #    10: 0.43 M, 0.52 M and 12.25 steps, with about as many updates per real step (11 against 9).
 #    A model can simulate any tried pair at any time, with outcomes drawn afresh in the
-#    proportions counted so far (which approach the true ones, [Figure 6.2](#fig-6-2)); a memory
+#    proportions counted so far (which approach the true ones, [Figure 7.2](#fig-7-2)); a memory
 #    can only repeat what happened, in the proportions of the recent past.
 # 4. A new wall on the driven line is found by driving into it (the "blocking" case of Sutton
 #    & Barto's section 8.3): the last-outcome model changes as soon as a pair is tried again,
@@ -408,5 +408,5 @@ widgets.interact(
 # - Planning cuts the real steps needed to get within 10 % of the optimum, at the price of more
 #   computation per step.
 #
-# **Next**: [chapter 7](07_full_agent.ipynb) puts traces, replay and planning together and
+# **Next**: [chapter 8](08_full_agent.ipynb) puts traces, replay and planning together and
 # measures what each part buys.

@@ -107,7 +107,7 @@ show_source(policy.greedy_action, policy.explore, policy.epsilon_greedy)
 # number $e$: $\epsilon_e = \max(\epsilon_{\min}, \epsilon_0 \cdot d^{\,e})$. The library's
 # defaults are below.
 
-# %% mystnb={"figure": {"name": "fig-3-1", "caption": "The default epsilon schedule: 1 at first, multiplied by 0.998 after every episode, never below 0.01 (reached at about episode 2,300)."}}
+# %% mystnb={"figure": {"name": "fig-4-1", "caption": "The default epsilon schedule: 1 at first, multiplied by 0.998 after every episode, never below 0.01 (reached at about episode 2,300)."}}
 config = AgentConfig()
 print(config)
 episodes = np.arange(config.num_episodes)
@@ -116,7 +116,7 @@ ax.plot(episodes, [config.epsilon(e) for e in episodes])
 ax.set_xscale("log")
 ax.set_xlabel("episode e")
 ax.set_ylabel(r"$\epsilon_e$")
-ax.set_title("Figure 3.1: the default epsilon schedule")
+ax.set_title("Figure 4.1: the default epsilon schedule")
 ax.grid(alpha=0.3)
 plt.show()
 
@@ -274,10 +274,10 @@ for q_values in q_tables:
 print(f"one exact evaluation of a final greedy policy: "
       f"{1000 * (time.perf_counter() - started) / len(q_tables):.2f} ms")
 
-# %% mystnb={"figure": {"name": "fig-3-2", "caption": "The exact expected steps of the greedy policy while learning, against the real steps each agent has driven, Q-learning and SARSA, 8 agents each: lines are medians, shaded bands the interquartile ranges, the grey band is within 10 % of the optimum."}}
+# %% mystnb={"figure": {"name": "fig-4-2", "caption": "The exact expected steps of the greedy policy while learning, against the real steps each agent has driven, Q-learning and SARSA, 8 agents each: lines are medians, shaded bands the interquartile ranges, the grey band is within 10 % of the optimum."}}
 fig, ax = plt.subplots(figsize=(7.5, 4.2))
 plotting.plot_learning_curves(results, ax=ax)
-ax.set_title("Figure 3.2: exact value of the greedy policy while learning (track 1)")
+ax.set_title("Figure 4.2: exact value of the greedy policy while learning (track 1)")
 plt.show()
 
 # %%
@@ -313,12 +313,12 @@ assert np.median(sarsa_result.final_expected_steps) < np.median(q_finals)  # SAR
 #
 # One learned driver, the agent whose greedy policy ended best:
 
-# %% mystnb={"figure": {"name": "fig-3-3", "caption": "The greedy policy of the best Q-learning agent, driven once from the start line."}}
+# %% mystnb={"figure": {"name": "fig-4-3", "caption": "The greedy policy of the best Q-learning agent, driven once from the start line."}}
 best = int(np.argmin(q_finals))
 learned_policy = rl.greedy_actions(results["Q-learning"].q_values[best], np.random.default_rng(0))
 episode = rl.run_episode(model, learned_policy, np.random.default_rng(7))
 plotting.plot_episode(model, episode,
-                      title=f"Figure 3.3: Q-learning agent {best}, expected {q_finals[best]:.2f} steps")
+                      title=f"Figure 4.3: Q-learning agent {best}, expected {q_finals[best]:.2f} steps")
 plt.show()
 
 # %% [markdown]
@@ -370,7 +370,7 @@ for target, result in cliff_results.items():  # the two exact evaluations agree
     np.testing.assert_allclose([greedy.expected_steps for greedy, _ in analyses[target]],
                                result.final_expected_steps, rtol=1e-9)
 
-# %% mystnb={"figure": {"name": "fig-3-4", "caption": "Exact expected steps, median of 8 agents that learned with epsilon 0.5: Q-learning's greedy policy is the faster one, but driven as they learned, exploring half of the time, SARSA's policy does better."}}
+# %% mystnb={"figure": {"name": "fig-4-4", "caption": "Exact expected steps, median of 8 agents that learned with epsilon 0.5: Q-learning's greedy policy is the faster one, but driven as they learned, exploring half of the time, SARSA's policy does better."}}
 assert median_of("q_learning", 0, "expected_steps") < median_of("sarsa", 0, "expected_steps")
 assert median_of("sarsa", 1, "expected_steps") < median_of("q_learning", 1, "expected_steps")
 assert abs(median_of("q_learning", 0, "expected_steps") - 12.13) < 0.01  # "12.13" below
@@ -384,7 +384,7 @@ ax.axhline(optimum, color="black", linewidth=1, label="DP optimum")
 ax.set_xticks(positions, ["greedy policy", f"epsilon-greedy, epsilon={exploring}"])
 ax.set_ylabel("expected steps (exact, median of 8)")
 ax.legend(fontsize=8)
-ax.set_title("Figure 3.4: off-policy learns the better greedy policy,\n"
+ax.set_title("Figure 4.4: off-policy learns the better greedy policy,\n"
              "on-policy the better exploring one")
 plt.show()
 
@@ -498,7 +498,7 @@ for target in cliff_results:  # crashing pays while exploring, not when greedy: 
 # same way, so its arrow can end beyond the finish line, outside the grid: the car crossed the
 # finish line during that step and the episode ended there (the plot widens to show it).
 
-# %% mystnb={"figure": {"name": "fig-3-5", "caption": "The greedy lines of each learner's best agent, driven once from the rightmost start cell: SARSA's crashes into the wall beside it on purpose and restarts on a random start cell; Q-learning's drives up beside the wall. The last arrow of a drive can end beyond the finish line."}}
+# %% mystnb={"figure": {"name": "fig-4-5", "caption": "The greedy lines of each learner's best agent, driven once from the rightmost start cell: SARSA's crashes into the wall beside it on purpose and restarts on a random start cell; Q-learning's drives up beside the wall. The last arrow of a drive can end beyond the finish line."}}
 fig, axes = plt.subplots(1, 2, figsize=(9, 6))
 drives, first_actions = {}, {}
 for ax, (target, result) in zip(axes, cliff_results.items()):
@@ -509,7 +509,7 @@ for ax, (target, result) in zip(axes, cliff_results.items()):
                                     start_state=rightmost)
     plotting.plot_episode(model, drives[target], ax=ax,
                           title=f"{target} agent {agent}, learned with epsilon={exploring}")
-fig.suptitle("Figure 3.5: greedy lines learned off-policy and on-policy (rightmost start cell)")
+fig.suptitle("Figure 4.5: greedy lines learned off-policy and on-policy (rightmost start cell)")
 fig.tight_layout()
 plt.show()
 first_crash = drives["sarsa"].events.index("crash")  # its crash, from the rightmost start cell
@@ -553,7 +553,7 @@ experience = np.median(exploring_q.eval_env_steps[:, -1]) / np.median(
     default_q.eval_env_steps[:, -1])
 print(f"Q-learning with epsilon 0.5 drove {experience:.1f} times the real steps of the defaults")
 
-# %% mystnb={"figure": {"name": "fig-3-6", "caption": "The learners of Figures 3.2 and 3.4 against real steps: exploring half of the time, Q-learning gets within 10 % sooner, but at 2 million real steps, where the defaults stop, both are at about 12.6 steps; SARSA exploring half of the time is above its default at 1 and at 2 million real steps."}}
+# %% mystnb={"figure": {"name": "fig-4-6", "caption": "The learners of Figures 4.2 and 4.4 against real steps: exploring half of the time, Q-learning gets within 10 % sooner, but at 2 million real steps, where the defaults stop, both are at about 12.6 steps; SARSA exploring half of the time is above its default at 1 and at 2 million real steps."}}
 assert 2.2 < experience < 2.5  # "2.3 times"
 assert 340 < np.log(0.5) / np.log(config.epsilon_decay) < 350  # default above 0.5: "350 or so"
 assert value_at_budget(exploring_q, 1e6) < value_at_budget(default_q, 1e6) - 2  # "ahead early"
@@ -567,7 +567,7 @@ for ax, name in zip(axes, ("Q-learning", "SARSA")):
     plotting.plot_learning_curves({label: result for label, result in learners.items()
                                    if label.startswith(name)}, ax=ax, ceiling=50.0)
     ax.set_title(name)
-fig.suptitle("Figure 3.6: the default schedule and epsilon 0.5, per real step (track 1)")
+fig.suptitle("Figure 4.6: the default schedule and epsilon 0.5, per real step (track 1)")
 fig.tight_layout()
 plt.show()
 
@@ -581,9 +581,9 @@ plt.show()
 #
 # ## Explore
 #
-# The explorer retrains 8 agents with your settings for 20,000 episodes (a fifth of Figure 3.2's
+# The explorer retrains 8 agents with your settings for 20,000 episodes (a fifth of Figure 4.2's
 # training) and redraws their exact learning curves, evaluated every 500 episodes. It opens on the
-# settings of Figure 3.2's Q-learning agents, the library's defaults: the same 8 agents, seed 0,
+# settings of Figure 4.2's Q-learning agents, the library's defaults: the same 8 agents, seed 0,
 # over their first 20,000 episodes, so its curve is the left part of that figure's Q-learning
 # curve (a test checks it). The floor of the step size stays 0.02 (or $\alpha$, if smaller).
 #
@@ -691,4 +691,4 @@ widgets.interact(
 #   steps (2 million), exploring Q-learning is level with the default schedule; its lead at the
 #   end came with 2.3 times the real steps.
 #
-# **Next**: [chapter 4](04_eligibility_traces.ipynb) lets one reward update many earlier steps at once, with eligibility traces.
+# **Next**: [chapter 5](05_eligibility_traces.ipynb) lets one reward update many earlier steps at once, with eligibility traces.

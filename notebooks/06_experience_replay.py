@@ -24,7 +24,7 @@
 # - what replay buys on the racetrack per real step, and what it costs per update and per
 #   second, for several memory sizes and batch sizes.
 #
-# **Time**: about 40 minutes. **Needs**: chapters 3 and 4.
+# **Time**: about 40 minutes. **Needs**: chapters 4 and 5.
 
 # %%
 import ipywidgets as widgets
@@ -45,7 +45,7 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 # %% [markdown]
 # ## Every transition used once
 #
-# The agents of chapters 3 and 4 learn from each transition once, at the moment it happens, and
+# The agents of chapters 4 and 5 learn from each transition once, at the moment it happens, and
 # then forget it. Two things are wasteful about that. A transition that carried news - the first
 # time the car crossed the finish from some state - updates one estimate and is gone; the states
 # before it learn the news only when the car passes there again. And the transitions arrive in a
@@ -67,7 +67,7 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 # episode climbs from the start line (row 31) to the finish (rows 0-5), a sawtooth in which each
 # row predicts the next. On the right, 300 transitions as replay samples them.
 
-# %% mystnb={"figure": {"name": "fig-5-1", "caption": "The row of the car in consecutive transitions as driven (left) and in transitions sampled uniformly from the memory (right): the first are strongly correlated, the second hardly at all."}}
+# %% mystnb={"figure": {"name": "fig-6-1", "caption": "The row of the car in consecutive transitions as driven (left) and in transitions sampled uniformly from the memory (right): the first are strongly correlated, the second hardly at all."}}
 learner = Learner.new(model, AgentConfig(memory_size=10_000, batch_size=8))
 config_500 = AgentConfig(memory_size=10_000, batch_size=8, num_episodes=500)
 run_episodes(learner, model, config_500, np.random.default_rng(0), 0, 500)
@@ -93,7 +93,7 @@ for ax, rows, label in ((axes[0], consecutive_rows, "consecutive (as driven)"),
     ax.set_xlabel("transition")
 axes[0].set_ylabel("row of the car (0 = top)")
 axes[0].invert_yaxis()
-fig.suptitle("Figure 5.1: consecutive transitions are correlated; uniform samples of them are not")
+fig.suptitle("Figure 6.1: consecutive transitions are correlated; uniform samples of them are not")
 fig.tight_layout()
 plt.show()
 print(f"memory: {size} transitions stored, next write at slot {position}")
@@ -120,7 +120,7 @@ show_source(replay.ReplayMemory, replay.new_memory, replay.store, replay.sample_
 # ## The batch update
 #
 # After each real step (and its own TD update), the agent stores the transition and replays a
-# batch. Each replayed transition gets the one-step update of chapter 3 - the same `td_target`
+# batch. Each replayed transition gets the one-step update of chapter 4 - the same `td_target`
 # and `td_update` - with the agent's own target, and the step size of its pair. Replays do not count as visits, so $n(s, a)$ stays the
 # number of real visits: a pair seen once is replayed with $\alpha_1 = 1$, and each of its
 # replays sets $Q(s, a)$ to that one target - until real visits shrink its step size.
@@ -140,7 +140,7 @@ show_source(replay.replay_batch, replay.remember_and_replay)
 # it says "this pair led, a few steps ago, to where the car is". A replayed transition was driven
 # long ago; tracing it would credit it with TD errors of the current trajectory, which it did not
 # lead to. So replayed updates are one-step and untraced; traces keep working on the online
-# sequence exactly as in chapter 4. (Replaying whole stored sequences with their λ-returns is
+# sequence exactly as in chapter 5. (Replaying whole stored sequences with their λ-returns is
 # possible, but it needs the returns recomputed with the current table; we keep replay simple.)
 # A test checks the combined loop against a dense textbook implementation.
 #
@@ -153,11 +153,11 @@ show_source(replay.replay_batch, replay.remember_and_replay)
 #
 # ## What replay buys
 #
-# Eight agents each, seed 0, 20,000 episodes (a fifth of chapter 3's: replay needs fewer), the
+# Eight agents each, seed 0, 20,000 episodes (a fifth of chapter 4's: replay needs fewer), the
 # default settings otherwise: without replay, with memories of 1,000, 10,000 and 100,000
 # transitions (batch 8), and with batches of 2 and 8 (memory 10,000). For each setting the table
 # gives the median agent's final policy, the real steps until it was first within 10 % of the
-# optimum and until it was within from then on (chapter 3's two measures), the TD updates of the
+# optimum and until it was within from then on (chapter 4's two measures), the TD updates of the
 # first, and the seconds of learning per agent: the wall time of its learning loop, evaluations
 # excluded, measured in this run (it changes from run to run with the load on the machine).
 
@@ -186,7 +186,7 @@ for label, result in results.items():
     print(f"{label:<24} {summary[label][0]:6.2f}   {to_10 / 1e6:6.2f} M     "
           f"{updates_to_10 / 1e6:6.1f} M     {stay_10 / 1e6:6.2f} M     {seconds:4.1f} s")
 
-# %% mystnb={"figure": {"name": "fig-5-2", "caption": "Per real step, replay brings the agents within 10 % of the optimum far sooner than one-step Q-learning; left, memory sizes; right, batch sizes."}}
+# %% mystnb={"figure": {"name": "fig-6-2", "caption": "Per real step, replay brings the agents within 10 % of the optimum far sooner than one-step Q-learning; left, memory sizes; right, batch sizes."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 memory_curves = {label: results[label] for label in list(results)[:4]}
 plotting.plot_learning_curves(memory_curves, ax=axes[0])
@@ -195,14 +195,14 @@ batch_curves = {label: results[label] for label in
                 ("no replay", "memory 10,000, batch 2", "memory 10,000, batch 8")}
 plotting.plot_learning_curves(batch_curves, ax=axes[1])
 axes[1].set_title("batch size (memory 10,000)")
-fig.suptitle("Figure 5.2: exact value of the greedy policy per real step (track 1)")
+fig.suptitle("Figure 6.2: exact value of the greedy policy per real step (track 1)")
 fig.tight_layout()
 plt.show()
 
-# %% mystnb={"figure": {"name": "fig-5-3", "caption": "The same agents per TD update, replayed updates included: per update the picture reverses, because a replayed update is worth less than a fresh one."}}
+# %% mystnb={"figure": {"name": "fig-6-3", "caption": "The same agents per TD update, replayed updates included: per update the picture reverses, because a replayed update is worth less than a fresh one."}}
 fig, ax = plt.subplots(figsize=(7.5, 4.2))
 plotting.plot_learning_curves(batch_curves, ax=ax, x="updates")
-ax.set_title("Figure 5.3: the same, per TD update (replayed updates included)")
+ax.set_title("Figure 6.3: the same, per TD update (replayed updates included)")
 plt.show()
 
 # %%
@@ -240,7 +240,7 @@ print(f"memory 1,000: the last 1,000 episodes took {late_length:.1f} steps on av
       f"memory held about {1_000 / late_length:.0f} of them")
 assert 1_000 / late_length < 80  # "under 80 late episodes"
 
-# Two learners of chapters 3 and 4, without replay, 100,000 episodes as there:
+# Two learners of chapters 4 and 5, without replay, 100,000 episodes as there:
 without_replay = {
     "one-step Q-learning": train(AgentConfig(), model, n_agents=8, seed=0, n_jobs=2),
     "SARSA(0.5)": train(AgentConfig(target="sarsa", trace_decay=0.5), model, n_agents=8,
@@ -261,11 +261,11 @@ assert 0.53e6 < sarsa_05.median_steps_to_stay_within() < 0.57e6  # "from 0.55 mi
 # drawn at the top edge, 400.)
 #
 # Per **real step**, replay is a large gain over one-step Q-learning: after 20,000 episodes the
-# agents without replay are still far from the optimum (chapter 3's agents, trained for 100,000
+# agents without replay are still far from the optimum (chapter 4's agents, trained for 100,000
 # episodes, first got within 10 % after about 1.5 million real steps and stayed within from about
 # 2.0 million on, printed above), while with a memory of 10,000 and batches of 8 the median agent is
 # within 10 % after about 0.5 million real steps, and from 0.62 million on. Replay is not the only
-# way to learn from so little experience: chapter 4's SARSA(0.5), without replay, got there after
+# way to learn from so little experience: chapter 5's SARSA(0.5), without replay, got there after
 # 0.46 million, and stayed from 0.55 million on (printed above).
 #
 # The memory size matters. A small memory (1,000 transitions: late in training, about 76
@@ -275,20 +275,20 @@ assert 0.53e6 < sarsa_05.median_steps_to_stay_within() < 0.57e6  # "from 0.55 mi
 # against 0.52 M steps) and end further from the optimum, at 13.17 steps against 12.56 (still
 # within 10 %); one seed is not enough to say more about small batches.
 #
-# Per **update**, the picture reverses ([Figure 5.3](#fig-5-3)): a replayed update is a second,
+# Per **update**, the picture reverses ([Figure 6.3](#fig-6-3)): a replayed update is a second,
 # third, ... look at a transition already used, and it is worth less than a fresh one. Batches of 8
-# need about 2.5 times the updates of batches of 2 to reach the band, and chapter 3's agents without
+# need about 2.5 times the updates of batches of 2 to reach the band, and chapter 4's agents without
 # replay needed only about 1.5 million updates (one per real step). And updates cost time: the loop
 # makes `1 + batch_size` updates per real step, and in this run a real step with replay (memory
 # 10,000, batch 8) took more than twice as long as one without (asserted; the seconds per million
 # real steps printed above give this run's ratio; the table's seconds are per agent, and the agents
 # drove different numbers of real steps). Replay trades computation for experience - the right trade
 # when experience is expensive (a real car, a slow simulator). Whether it pays per second when a
-# real step is a table lookup, as here, chapter 7 measures.
+# real step is a table lookup, as here, chapter 8 measures.
 #
 # ## Explore
 #
-# The explorer draws the learning curves of [Figure 5.2](#fig-5-2) for one setting: eight
+# The explorer draws the learning curves of [Figure 6.2](#fig-6-2) for one setting: eight
 # agents, seed 0, 20,000 episodes, with your memory size, batch size and target. It opens on
 # the figure's "memory 10,000, batch 8" (the settings of the figure are shown from the runs
 # above; any other is trained anew, eight agents, two at a time: the table's seconds per
@@ -300,7 +300,7 @@ assert 0.53e6 < sarsa_05.median_steps_to_stay_within() < 0.57e6  # "from 0.55 mi
 # %%
 def explore_replay(memory_size: int = 10_000, batch_size: int = 8,
                    target: str = "q_learning") -> None:
-    """Figure 5.2's curves for one setting; the settings trained above are not trained again."""
+    """Figure 6.2's curves for one setting; the settings trained above are not trained again."""
     batch_size = min(batch_size, max(memory_size, 1))  # a batch cannot exceed the memory
     settings = ({} if memory_size == 0 else {"memory_size": memory_size, "batch_size": batch_size})
     label = f"memory {memory_size:,}, batch {batch_size}" if memory_size else "no replay"
@@ -383,4 +383,4 @@ widgets.interact(
 #   ended further from the optimum than Q-learning with the same replay (Exercise 1); its
 #   replayed targets use the actions of its old policies.
 #
-# **Next**: [chapter 6](06_dyna_planning.ipynb) learns a model of the track and plans with it.
+# **Next**: [chapter 7](07_dyna_planning.ipynb) learns a model of the track and plans with it.

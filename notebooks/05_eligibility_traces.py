@@ -24,7 +24,7 @@
 # - what λ buys on the racetrack, measured exactly against the optimum, per real step and per
 #   second.
 #
-# **Time**: about an hour. **Needs**: chapter 3.
+# **Time**: about an hour. **Needs**: chapter 4.
 
 # %%
 import json
@@ -50,7 +50,7 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 # %% [markdown]
 # ## One reward, many updates
 #
-# One-step TD (chapter 3) moves only $Q(s, a)$, the pair just left. When the car crosses the
+# One-step TD (chapter 4) moves only $Q(s, a)$, the pair just left. When the car crosses the
 # finish line, the news reaches the pair one step earlier; the pair before that learns of it only
 # the next time the car passes there. On a track of a dozen moves, news travels back one step per
 # visit.
@@ -66,11 +66,11 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 # G_t^\lambda = (1 - \lambda) \sum_{n=1}^{\infty} \lambda^{n-1} G_{t:t+n} .
 # $$
 #
-# $\lambda = 0$ is the one-step target of chapter 3; $\lambda = 1$ is the Monte Carlo return, the
+# $\lambda = 0$ is the one-step target of chapter 4; $\lambda = 1$ is the Monte Carlo return, the
 # actual sum of rewards to the end of the episode. In between, λ sets how far the target trusts
 # what really happened before it trusts the table.
 
-# %% mystnb={"figure": {"name": "fig-4-1", "caption": "The weight $(1-\\lambda)\\lambda^{n-1}$ of each $n$-step return in the $\\lambda$-return: the longer the return, the less it counts."}}
+# %% mystnb={"figure": {"name": "fig-5-1", "caption": "The weight $(1-\\lambda)\\lambda^{n-1}$ of each $n$-step return in the $\\lambda$-return: the longer the return, the less it counts."}}
 fig, ax = plt.subplots(figsize=(6, 3))
 n = np.arange(1, 41)
 for trace_decay in (0.5, 0.8, 0.9):
@@ -78,7 +78,7 @@ for trace_decay in (0.5, 0.8, 0.9):
             label=rf"$\lambda$ = {trace_decay}")
 ax.set_xlabel("n (the n-step return)")
 ax.set_ylabel(r"weight $(1-\lambda)\lambda^{n-1}$")
-ax.set_title(r"Figure 4.1: the weights of the $\lambda$-return")
+ax.set_title(r"Figure 5.1: the weights of the $\lambda$-return")
 ax.legend()
 ax.grid(alpha=0.3)
 plt.show()
@@ -93,7 +93,7 @@ plt.show()
 #
 # $$
 # \begin{aligned}
-# \delta &= r + \gamma\, Q(s', a') - Q(s, a) &&\text{(SARSA; } \max_b Q(s', b) \text{ for Q-learning, as in chapter 3)}\\
+# \delta &= r + \gamma\, Q(s', a') - Q(s, a) &&\text{(SARSA; } \max_b Q(s', b) \text{ for Q-learning, as in chapter 4)}\\
 # e(s, a) &\leftarrow 1 \ \text{(replacing)} \quad\text{or}\quad e(s, a) + 1 \ \text{(accumulating)}
 #   &&\text{on visiting } (s, a)\\
 # Q(x, b) &\leftarrow Q(x, b) + \alpha_n(x, b)\, \delta\, e(x, b) &&\text{for every pair } (x, b)\\
@@ -134,7 +134,7 @@ show_source(traces.visit, traces.update_traced, traces.clear)
 
 # %% [markdown]
 # Note that each traced pair is updated with *its own* step size $\alpha_n(x, b)$, the per-pair
-# schedule of chapter 3.
+# schedule of chapter 4.
 #
 # ## SARSA(λ), Watkins's Q(λ), and naive Q(λ)
 #
@@ -148,12 +148,12 @@ show_source(traces.visit, traces.update_traced, traces.clear)
 # $1 - \tfrac{8}{9}\epsilon$), so its traces are short; as epsilon decays they grow longer.
 #
 # **Naive Q(λ)** (the name comes from Sutton & Barto's 1st edition, section 7.6) never cuts;
-# chapter 7's combined agent uses it. It credits greedy-policy values with the rewards of
+# chapter 8's combined agent uses it. It credits greedy-policy values with the rewards of
 # exploratory steps, a target that is the λ-return of neither policy (made exact below, where
 # it matters). The library offers both (`q_lambda="watkins"`, the default, or `"naive"`).
 #
 # The whole episode loop, for all three, is below: on the left what it does (the pseudocode of
-# its docstring), on the right the library's code. It is chapter 3's loop (`td_episode`) with the
+# its docstring), on the right the library's code. It is chapter 4's loop (`td_episode`) with the
 # update replaced by the traced one; `settings.cut_traces` is true for Watkins's Q(λ) only.
 
 # %%
@@ -168,7 +168,7 @@ show_beside(traces.traced_episode)
 # (`traces.traces_at_finish` replays the episode through the same `visit`, `update_traced` and
 # `clear`). Per cell, the largest trace over the velocities and actions taken there.
 
-# %% mystnb={"figure": {"name": "fig-4-2", "caption": "The eligibility traces when the car finishes: without cuts the finishing step's TD error reaches back along the whole recent path; Watkins's Q(λ) credits only the pairs since the last exploratory action (white rings)."}}
+# %% mystnb={"figure": {"name": "fig-5-2", "caption": "The eligibility traces when the car finishes: without cuts the finishing step's TD error reaches back along the whole recent path; Watkins's Q(λ) credits only the pairs since the last exploratory action (white rings)."}}
 warm_up = train(AgentConfig(num_episodes=2_000, trace_decay=0.9), model, n_agents=1, seed=0)
 warm_policy = rl.greedy_actions(warm_up.q_values[0], np.random.default_rng(0))
 drive = rl.run_episode(model, warm_policy, np.random.default_rng(11), epsilon=0.2)
@@ -189,7 +189,7 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 6.5))
 explored_steps = [t for t, explored in enumerate(exploratory) if explored]
 for ax, (label, table) in zip(axes, trace_tables.items()):
     plotting.plot_traces(model, table, drive, ax=ax, title=label, marked_steps=explored_steps)
-fig.suptitle(r"Figure 4.2: traces at the finishing step, $\gamma\lambda$ = 0.9; "
+fig.suptitle(r"Figure 5.2: traces at the finishing step, $\gamma\lambda$ = 0.9; "
              "white rings: exploratory actions")
 fig.tight_layout()
 plt.show()
@@ -210,10 +210,10 @@ assert (watkins_traced > 0).sum() == drive.n_steps - last_explored  # cut at the
 #
 # ## What λ buys
 #
-# Eight agents each, seed 0, 100,000 episodes, the default settings of chapter 3 (the
+# Eight agents each, seed 0, 100,000 episodes, the default settings of chapter 4 (the
 # epsilon schedule, per-pair step sizes) with λ = 0, 0.5 and 0.9, for both algorithms; λ grows
 # with the agent's greed (the library's default "ramp", explained at the end of the chapter).
-# As in chapter 3, every greedy policy is evaluated exactly on the model, and "within 10 %
+# As in chapter 4, every greedy policy is evaluated exactly on the model, and "within 10 %
 # after" counts the real steps until an agent's greedy policy is first within 10 % of the
 # optimum, "stays within after" those until it is within at every later evaluation.
 
@@ -240,30 +240,30 @@ for label, result in curves.items():
           f"{row['stay_10'] / 1e6:4.2f} M   within after {row['seconds_to_10']:4.2f} s of "
           f"learning ({row['speed'] / 1e6:4.1f} M steps/s)")
 
-# %% mystnb={"figure": {"name": "fig-4-3", "caption": "Per real step, with λ = 0.9 both Watkins's Q(λ) and SARSA(λ) come within 10 % of the optimum sooner than their one-step versions (medians and interquartile ranges of 8 agents)."}}
+# %% mystnb={"figure": {"name": "fig-5-3", "caption": "Per real step, with λ = 0.9 both Watkins's Q(λ) and SARSA(λ) come within 10 % of the optimum sooner than their one-step versions (medians and interquartile ranges of 8 agents)."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 for ax, name in zip(axes, ("Watkins Q", "SARSA")):
     plotting.plot_learning_curves(
         {label: result for label, result in curves.items() if label.startswith(name)}, ax=ax)
     ax.set_title(f"{name}(λ)")
-fig.suptitle("Figure 4.3: exact value of the greedy policy per real step (track 1)")
+fig.suptitle("Figure 5.3: exact value of the greedy policy per real step (track 1)")
 fig.tight_layout()
 plt.show()
 
-# %% mystnb={"figure": {"name": "fig-4-4", "caption": "The same curves against seconds of learning: a traced step updates many pairs and takes longer, so per second λ gains less than per real step."}}
+# %% mystnb={"figure": {"name": "fig-5-4", "caption": "The same curves against seconds of learning: a traced step updates many pairs and takes longer, so per second λ gains less than per real step."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 for ax, name in zip(axes, ("Watkins Q", "SARSA")):
     plotting.plot_learning_curves(
         {label: result for label, result in curves.items() if label.startswith(name)}, ax=ax,
         x="seconds")
     ax.set_title(f"{name}(λ)")
-fig.suptitle("Figure 4.4: the same curves against wall time of learning (one core)")
+fig.suptitle("Figure 5.4: the same curves against wall time of learning (one core)")
 fig.tight_layout()
 plt.show()
 
 # %%
 # "A traced step takes longer": the same 3,000 episodes (2,001-5,000, epsilon near its floor)
-# from Figure 4.2's trained table, one-step and with λ = 0.9, timed in turn 7 times; the best
+# from Figure 5.2's trained table, one-step and with λ = 0.9, timed in turn 7 times; the best
 # time of each is the least disturbed by other work on the machine.
 def seconds_per_step(configs: dict, repeats: int = 7) -> dict:
     best = dict.fromkeys(configs, np.inf)
@@ -344,7 +344,7 @@ for label in ("Watkins Q(0.0)", "Watkins Q(0.5)", "Watkins Q(0.9)"):
 # algorithms. The steps per second and the seconds to get within 10 % printed with the table
 # are those of the run that built this page (one core per agent, the evaluations excluded);
 # with other work on the machine they are noisy, and `benchmarks/bench_td.py` measures speed
-# properly. [Figure 4.4](#fig-4-4) shows the same curves against those seconds.
+# properly. [Figure 5.4](#fig-5-4) shows the same curves against those seconds.
 #
 # The Q-learning curves also jump back to the top edge for a while, between about 0.35 and 0.56
 # million real steps (printed above), after they had first come down. A greedy policy is all or
@@ -419,7 +419,7 @@ assert naive_error
 # constants 0.5 and 0.1) × λ = 0.5, 0.8, 0.9, 0.95 × naive Q(λ), Watkins's Q(λ) and SARSA(λ),
 # with replacing traces, γ = 1 and the library's epsilon schedule; at λ = 0.9 the same three
 # with accumulating traces; and, for naive Q(λ) alone at λ = 0.9, γ = 0.99, and an epsilon that
-# reaches its floor of 0.01 within 150 episodes instead of about 2,300 (as chapter 7's combined
+# reaches its floor of 0.01 within 150 episodes instead of about 2,300 (as chapter 8's combined
 # agent's does), with γ = 1 and 0.99. The run is too long to repeat every time this page is
 # built, so it is loaded here; a test re-runs cells of it and checks that the saved numbers are
 # what the library computes now.
@@ -484,7 +484,7 @@ print(f"\nWatkins's Q(λ) and SARSA(λ), {len(controls)} cells x 4 agents: "
       f"{control_largest['accumulating']:.2f} (accumulating)")
 print(f"naive Q(λ) agents that did not run away: largest value held "
       f"{max(np.max(runs) for runs in naive_bounded if runs.size):.2f}")
-# %% mystnb={"figure": {"name": "fig-4-5", "caption": "The largest value in the table after each episode, naive Q(0.9) with a constant λ, 4 agents per step-size schedule (every true value is -1 or below). Left, the library's epsilon schedule: every schedule but the per-pair one starting at 0.2 runs away and overflows (the line ends); SARSA(0.9) with the default step sizes (grey, dashed) never goes above 0: its line lies on the bottom edge. Right, epsilon at its floor within 150 episodes: the constant 0.1 stays bounded too."}}
+# %% mystnb={"figure": {"name": "fig-5-5", "caption": "The largest value in the table after each episode, naive Q(0.9) with a constant λ, 4 agents per step-size schedule (every true value is -1 or below). Left, the library's epsilon schedule: every schedule but the per-pair one starting at 0.2 runs away and overflows (the line ends); SARSA(0.9) with the default step sizes (grey, dashed) never goes above 0: its line lies on the bottom edge. Right, epsilon at its floor within 150 episodes: the constant 0.1 stays bounded too."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), sharey=True)
 colours = dict(zip(step_labels, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
 episodes = np.arange(1, grid[("main", step_labels[0], 0.9, "naive Q")].shape[1] + 1)
@@ -509,7 +509,7 @@ for ax, part, title in ((axes[0], "main", "the library's epsilon schedule"),
 axes[0].set_ylabel("largest value in the table")
 fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=6, fontsize=8,
            bbox_to_anchor=(0.5, -0.06))
-fig.suptitle("Figure 4.5: naive Q(0.9) with a constant λ, the largest value after each episode")
+fig.suptitle("Figure 5.5: naive Q(0.9) with a constant λ, the largest value after each episode")
 fig.tight_layout()
 plt.show()
 
@@ -572,7 +572,7 @@ assert sum(abs(ran_away("discounted", steps, 0.9) - ran_away("main", steps, 0.9)
            for steps in step_labels) == 1  # "γ = 0.99 changed one agent of one cell"
 assert (default_overflow.min(), default_overflow.max()) == (217, 274)  # "after 217-274"
 assert max(np.max(runs) for runs in naive_bounded if runs.size) < 10  # "they stay small"
-# The cell "fast epsilon, γ = 0.99, constant 0.1" is chapter 7's combined agent without its
+# The cell "fast epsilon, γ = 0.99, constant 0.1" is chapter 8's combined agent without its
 # replay and planning (the preset combined-150 trained for 3,000 episodes).
 combined = grid_configs[list(grid).index(("fast epsilon, discounted", "constant 0.1", 0.9,
                                           "naive Q"))]
@@ -612,10 +612,10 @@ assert replace(combined, model_kind=bare.model_kind) == bare
 # itself when large steps ($\alpha$) take it over long traces ($\gamma\lambda$ near 1) while
 # actions are often exploratory (epsilon large). Watkins's cut removes the push; the ramp below
 # keeps long traces and large epsilon apart; small constant steps with a short exploration phase
-# kept it in check on this track. The grid's cells "fast eps., γ = 0.99" are chapter 7's
+# kept it in check on this track. The grid's cells "fast eps., γ = 0.99" are chapter 8's
 # combined agent (naive Q(0.9), constant α = 0.1, epsilon at 0.01 after 150 episodes) without
 # its replay and planning, trained for 3,000 episodes: with its constant α = 0.1 the table
-# stays finite, with this chapter's per-pair steps it runs away. Chapter 7 comes back to this.
+# stays finite, with this chapter's per-pair steps it runs away. Chapter 8 comes back to this.
 #
 # **2. λ at full strength from the start hurts.** The first episodes are close to random
 # driving (epsilon is above 0.5 for the first 347 episodes) and long (printed below). With a
@@ -659,7 +659,7 @@ print(f"SARSA(0.9), constant λ: median episode length {np.median(early[:, :100]
       f"{np.median(early[:, 900:1000]):.0f} in 901-1000")
 assert AgentConfig().epsilon(346) > 0.5 > AgentConfig().epsilon(347)  # "the first 347 episodes"
 
-# %% mystnb={"figure": {"name": "fig-4-6", "caption": "With a constant λ = 0.9, SARSA settles more than 20 % above the optimum; with λ growing as epsilon decays it does not, and Watkins's Q(λ), which cuts its traces, needs no ramp."}}
+# %% mystnb={"figure": {"name": "fig-5-6", "caption": "With a constant λ = 0.9, SARSA settles more than 20 % above the optimum; with λ growing as epsilon decays it does not, and Watkins's Q(λ), which cuts its traces, needs no ramp."}}
 finals = {label: np.median(result.final_expected_steps) for label, result in schedules.items()}
 assert finals["SARSA(0.9), constant λ"] > 1.2 * optimum  # "stuck more than 20 % above"
 assert finals["SARSA(0.9), ramp"] <= 1.10 * optimum
@@ -667,7 +667,7 @@ assert finals["Watkins Q(0.9), constant λ"] <= 1.10 * optimum  # "Watkins does 
 assert finals["naive Q(0.9), ramp"] <= 1.10 * optimum
 fig, ax = plt.subplots(figsize=(7.5, 4.2))
 plotting.plot_learning_curves(schedules, ax=ax)
-ax.set_title("Figure 4.6: a constant λ traps SARSA(0.9); Watkins's cuts do not need the ramp")
+ax.set_title("Figure 5.6: a constant λ traps SARSA(0.9); Watkins's cuts do not need the ramp")
 plt.show()
 
 # %%
@@ -716,7 +716,7 @@ assert chosen_errors.max() < 2  # "the values of the actions it takes are close 
 # The explorer retrains 8 agents (seed 0, 20,000 episodes each, evaluated every 500) with your
 # λ, first-visit step size α (per pair, the same power 0.7 and floor 0.02, or α if smaller),
 # target, Q(λ) variant and trace schedule, and redraws the exact learning curves. It opens on
-# the settings of Figure 4.6's naive Q(0.9) with the ramp, over its first 20,000 episodes.
+# the settings of Figure 5.6's naive Q(0.9) with the ramp, over its first 20,000 episodes.
 #
 # **Question**: switch `trace_schedule` to constant, and the table runs away (the explorer says
 # so). Now lower α: what is the largest first-visit step size at which naive Q(0.9) with a
@@ -815,4 +815,4 @@ widgets.interact(
 #   above the optimum, its estimates of the better actions at the start line tens of steps too
 #   low.
 #
-# **Next**: [chapter 5](05_experience_replay.ipynb) replays stored transitions instead of tracing recent ones.
+# **Next**: [chapter 6](06_experience_replay.ipynb) replays stored transitions instead of tracing recent ones.

@@ -1,4 +1,4 @@
-"""Chapter 7 runs from a pip install of the repository, in a folder outside the clone (as on
+"""Chapter 8 runs from a pip install of the repository, in a folder outside the clone (as on
 Colab): its saved runs are installed with the library, and load wherever the chapter runs.
 
 A truly fresh venv would download numba, scipy, ... (minutes). This test builds a venv that sees
@@ -21,7 +21,7 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).parent.parent
-CHAPTER = ROOT / "notebooks" / "07_full_agent.ipynb"
+CHAPTER = ROOT / "notebooks" / "08_full_agent.ipynb"
 sys.path.insert(0, str(ROOT / "scripts"))
 # the book's kernel manager: plain nbclient can lose a cell's reply at an explorer and then wait
 # the whole timeout (scripts/notebook_execution.py says why; it happened here once, 900 s)
@@ -94,7 +94,7 @@ def test_the_install_is_a_real_one_with_the_saved_runs(installed):
                                    .iterdir())
 
 
-def test_chapter_7_runs_from_the_install_outside_the_clone(installed, tmp_path, monkeypatch):
+def test_chapter_8_runs_from_the_install_outside_the_clone(installed, tmp_path, monkeypatch):
     reader = tmp_path / "reader"  # an empty folder: no notebooks/data, no racetrack_lib
     reader.mkdir()
     shutil.copy(CHAPTER, reader)

@@ -27,7 +27,7 @@
 # - parallel hyperparameter sweeps that give exactly the numbers of a serial run, and results
 #   saved to files that load back identical.
 #
-# **Time**: about 45 minutes. **Needs**: chapters 3 to 6.
+# **Time**: about 45 minutes. **Needs**: chapters 4 to 7.
 
 # %%
 import itertools
@@ -60,7 +60,7 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps; "
 # %% [markdown]
 # ## The whole algorithm
 #
-# Chapters 3 to 6 each added one idea, each in a function of its own. The full agent switches
+# Chapters 4 to 7 each added one idea, each in a function of its own. The full agent switches
 # them all on at once. Every hyperparameter lives in one `AgentConfig`; the settings the ablation below uses
 # for the full agent are λ = 0.9, a replay memory of 10,000 transitions with batches of 32, and
 # 10 planning steps per real step, with the library's defaults for everything else:
@@ -87,16 +87,16 @@ show_beside(training._train_agent)
 show_source(training.run_episodes, agent.run_agent_episodes)
 
 # %% [markdown]
-# Then one episode of the full agent, step by step: the traced TD update of chapter 4, then
-# replay (chapter 5), then planning (chapter 6), each the function its chapter showed.
+# Then one episode of the full agent, step by step: the traced TD update of chapter 5, then
+# replay (chapter 6), then planning (chapter 7), each the function its chapter showed.
 
 # %%
 show_beside(agent.agent_episode)
 
 # %% [markdown]
-# Nothing here is new code: the traced step is chapter 4's line for line, and with every
+# Nothing here is new code: the traced step is chapter 5's line for line, and with every
 # component at its "off" value (λ = 0, `memory_size = 0`, `planning_steps = 0`) the agent is
-# exactly chapter 3's Q-learner (tests check each of these equalities number for number).
+# exactly chapter 4's Q-learner (tests check each of these equalities number for number).
 #
 # ## The combined agent
 #
@@ -137,8 +137,8 @@ assert 5.5 < np.median(combined_finals) / optimum < 6.5  # "about six times the 
 #
 # What does it take? Below, the combined agent trains for 10,000 episodes (20 agents; epsilon
 # stays at its floor of 0.01 from episode 149 on), and then again with the changes that bring it
-# to this book's full agent, one more at each rung: the counting model of chapter 6, Watkins's
-# cut with the λ ramp of chapter 4, the per-pair step sizes of chapter 3, γ = 1, and finally the
+# to this book's full agent, one more at each rung: the counting model of chapter 7, Watkins's
+# cut with the λ ramp of chapter 5, the per-pair step sizes of chapter 4, γ = 1, and finally the
 # library's slower epsilon decay (0.998 per episode, at its floor from about episode 2,300). One
 # difference remains: every rung keeps the combined agent's 5 planning steps, where the full
 # agent of the ablation below makes 10.
@@ -180,7 +180,7 @@ for label, result in ladder.items():
           f"{row['final'][2]:6.2f} {row['per episode, first 100']:11.0f} "
           f"{row['per episode, all']:11.1f}")
 
-# %% mystnb={"figure": {"name": "fig-7-1", "caption": "The combined agent trained for 10,000 episodes, and the changes (cumulative) that lead to this book's agent, 20 agents each: left, per episode; right, per real step."}}
+# %% mystnb={"figure": {"name": "fig-8-1", "caption": "The combined agent trained for 10,000 episodes, and the changes (cumulative) that lead to this book's agent, 20 agents each: left, per episode; right, per real step."}}
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), sharey=True)
 plotting.plot_learning_curves(ladder, ax=axes[0], x="episodes")
 axes[0].set_title("per episode")
@@ -190,7 +190,7 @@ handles, labels = axes[0].get_legend_handles_labels()
 for ax in axes:
     ax.get_legend().remove()
 fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.1))
-fig.suptitle("Figure 7.1: the combined agent trained longer, and the changes that lead to this "
+fig.suptitle("Figure 8.1: the combined agent trained longer, and the changes that lead to this "
              "book's agent (20 agents each, changes cumulative)")
 fig.tight_layout()
 plt.show()
@@ -222,7 +222,7 @@ assert 550 < gamma_row["per episode, first 100"] < 800  # "... against about 700
 # Each row gives: the first evaluation (every 100 episodes, counted in episodes) at which the
 # *median curve* (over the 20 agents) is within 10 %; the median over the agents of the real
 # steps each one took to be within 10 % for the first time, and to be within and stay within at
-# every later evaluation (chapter 3's stricter measure); the quartiles of the final policies'
+# every later evaluation (chapter 4's stricter measure); the quartiles of the final policies'
 # expected steps; and the median real steps per episode, over the first 100 episodes and over
 # all 10,000.
 #
@@ -231,7 +231,7 @@ assert 550 < gamma_row["per episode, first 100"] < 800  # "... against about 700
 # per agent (0.24 million to stay within), and ends at 12.89 steps at the median.
 #
 # The counting model moves the final policy the most (from 12.89 to 12.61 steps at the median).
-# Chapter 6 showed what it replaces: the last-outcome model plans with one frozen outcome per
+# Chapter 7 showed what it replaces: the last-outcome model plans with one frozen outcome per
 # pair, and for a pair whose two moves differ that outcome is the noisy one whenever the pair's
 # last try was noisy (probability 0.1 for each try). Each later change moves the median final
 # policy by less than 0.1 step, less than the distance between the agents' quartiles. The last
@@ -242,16 +242,16 @@ assert 550 < gamma_row["per episode, first 100"] < 800  # "... against about 700
 # it drives almost at random, against about 700 with the fast decay. On this track, with these
 # components, the short exploration phase of the combined agent is enough, and a long one pays
 # for each of its near-random episodes in real steps. The library's default schedule is the one
-# chapters 3-6 use by default, with and without components; a schedule is part of what an agent
+# chapters 4-7 use by default, with and without components; a schedule is part of what an agent
 # is, and the ablation below keeps it the same for every variant so that the comparison is fair.
 #
 # Why did the combined agent's naive Q(0.9), with a constant λ, keep a finite table when chapter
-# 4's ran away? Not because of replay and planning: without them it stays finite too (first run
-# below, 4 agents, 3,000 episodes). Chapter 4's experiment found that naive Q(λ)'s upward push
+# 5's ran away? Not because of replay and planning: without them it stays finite too (first run
+# below, 4 agents, 3,000 episodes). Chapter 5's experiment found that naive Q(λ)'s upward push
 # runs away when three things come together: large steps, long traces and frequent exploration.
 # The combined agent has long traces, but small steps (a constant α = 0.1) and an epsilon that
 # is at its floor of 0.01 from episode 149 on. Change one of the two and it runs away: the second
-# run gives it per-pair step sizes starting at $\alpha_1 = 1$; and chapter 4's grid, whose cells
+# run gives it per-pair step sizes starting at $\alpha_1 = 1$; and chapter 5's grid, whose cells
 # include exactly these two configurations (the same random streams: the cell below checks that
 # its agents end with the same tables' largest values), shows the same α = 0.1 running away under
 # the library's slower epsilon decay.
@@ -272,7 +272,7 @@ except RacetrackError as error:
     print(f"the same with per-pair step sizes (alpha_1 = 1): {error}")
 assert largest < 100 and diverged
 
-# Chapter 4's saved grid (naive Q(0.9), constant lambda, 4 agents of seed 0, 3,000 episodes)
+# Chapter 5's saved grid (naive Q(0.9), constant lambda, 4 agents of seed 0, 3,000 episodes)
 grid_file = resources.files("racetrack_lib").joinpath("data", "naive_q_lambda_grid_track1.npz")
 with grid_file.open("rb") as file, np.load(file) as saved:
     grid = dict(zip([tuple(key) for key in json.loads(str(saved["keys"]))], saved["largest"],
@@ -280,7 +280,7 @@ with grid_file.open("rb") as file, np.load(file) as saved:
 
 
 def ran_away(runs: np.ndarray) -> int:
-    """How many agents' largest value passed a million (chapter 4's 'ran away')."""
+    """How many agents' largest value passed a million (chapter 5's 'ran away')."""
     return int((np.nan_to_num(runs, nan=np.inf) > 1e6).any(axis=1).sum())
 
 
@@ -291,7 +291,7 @@ for label, part in (("fast epsilon (this agent's), gamma 0.99", "fast epsilon, d
                     ("the library's epsilon decay, gamma 1", "main")):
     runs = {steps: ran_away(grid[(part, steps, 0.9, "naive Q")])
             for steps in ("constant 0.1", "per-pair, alpha_1 = 1")}
-    print(f"chapter 4's grid, {label}: ran away (of 4) with alpha = 0.1: "
+    print(f"chapter 5's grid, {label}: ran away (of 4) with alpha = 0.1: "
           f"{runs['constant 0.1']}, with alpha_1 = 1: {runs['per-pair, alpha_1 = 1']}")
     if part == "fast epsilon, discounted":
         assert runs == {"constant 0.1": 0, "per-pair, alpha_1 = 1": 4}
@@ -347,7 +347,7 @@ identical = (np.array_equal(plain_again.greedy_expected_steps, saved_plain.greed
 print(f"retrained plain Q-learning: identical to the saved run: {identical}")
 assert identical
 
-# %% mystnb={"figure": {"name": "fig-7-2", "caption": "The full agent, each component alone and plain Q-learning, 8 agents each: left, per real step; right, per second of learning."}}
+# %% mystnb={"figure": {"name": "fig-8-2", "caption": "The full agent, each component alone and plain Q-learning, 8 agents each: left, per real step; right, per second of learning."}}
 plot_order = ["plain Q-learning", "traces only", "replay only", "planning only", "full agent"]
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), sharey=True)
 plotting.plot_learning_curves({label: runs[label] for label in plot_order}, ax=axes[0])
@@ -359,11 +359,11 @@ handles, labels = axes[0].get_legend_handles_labels()
 for ax in axes:
     ax.get_legend().remove()
 fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.1))
-fig.suptitle("Figure 7.2: the full agent, each component alone, and plain Q-learning")
+fig.suptitle("Figure 8.2: the full agent, each component alone, and plain Q-learning")
 fig.tight_layout()
 plt.show()
 
-# %% mystnb={"figure": {"name": "fig-7-3", "caption": "The ablation: for each variant, the median and quartiles over 8 agents of the real steps to within 10 % of the optimum (first entry, and staying within), of the seconds to the first entry, and of the final expected steps. A bar ending in an arrow at the right edge: a quartile of never."}}
+# %% mystnb={"figure": {"name": "fig-8-3", "caption": "The ablation: for each variant, the median and quartiles over 8 agents of the real steps to within 10 % of the optimum (first entry, and staying within), of the seconds to the first entry, and of the final expected steps. A bar ending in an arrow at the right edge: a quartile of never."}}
 first_key, stay_key, seconds_key, final_key = quantities = list(table["full agent"])
 positions = np.arange(len(table))
 
@@ -401,7 +401,7 @@ axes[2].legend(fontsize=7)
 axes[2].set_xlabel("final expected steps (exact)")
 axes[0].set_yticks(positions, list(table))
 axes[0].invert_yaxis()
-fig.suptitle("Figure 7.3: the ablation, median and quartiles of 8 agents per variant")
+fig.suptitle("Figure 8.3: the ablation, median and quartiles of 8 agents per variant")
 fig.tight_layout()
 plt.show()
 
@@ -452,7 +452,7 @@ assert min(finals, key=finals.get) == "planning only" and max(finals, key=finals
 # Why do the two measures disagree about replay? Count, for each variant, the
 # evaluations at which an agent's greedy policy is outside the band *after* its first entry, and
 # the evaluations at which half or more of the agents' greedy policies never finish (infinite
-# expected steps, drawn at the top edge: the spikes of [Figure 7.2](#fig-7-2)):
+# expected steps, drawn at the top edge: the spikes of [Figure 8.2](#fig-8-2)):
 
 # %%
 print(f"{'':<22} {'outside the band after the first entry':^50} {'half or more':>14}")
@@ -495,7 +495,7 @@ assert leaving["full agent"][1] < 30_000  # "(the full agent's: never after epis
 #   than twice as many evaluations as the full agent's, as late as episode 92,000 of 100,000
 #   (the full agent's: never after episode 30,000), so to stay within they need 1.8 times the
 #   full agent's real steps - by that measure, removing replay costs the most. Here the two
-#   measures of chapter 3 disagree: an agent without replay, stopped at some moment after its
+#   measures of chapter 4 disagree: an agent without replay, stopped at some moment after its
 #   first entry, is more often outside the band.
 # - **Per second, the extra updates are expensive.** The full agent makes 1 + 32 + 10 = 43 TD
 #   updates per real step, plus the traced ones; on this track a real step is a table lookup,
@@ -505,7 +505,7 @@ assert leaving["full agent"][1] < 30_000  # "(the full agent's: never after epis
 #   it when real experience is expensive (a robot, a slow simulator), not when it is as cheap as
 #   here.
 # - **At the end**, every variant's median is within 10 %; planning alone ends closest
-#   (12.16 steps), ahead of the full agent (12.27), and traces alone furthest (12.93; chapter 4
+#   (12.16 steps), ahead of the full agent (12.27), and traces alone furthest (12.93; chapter 5
 #   also saw λ = 0.9 end further from the optimum than a smaller λ, and did not isolate why).
 #
 # So the claim that combining the components beats simpler methods holds per real step against
@@ -571,7 +571,7 @@ print(f"this drive: {drive.n_steps} steps, {drive.n_crashes} crashes")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-animation = plotting.animate_episode(model, drive, title="Figure 7.4: the best full agent drives")
+animation = plotting.animate_episode(model, drive, title="Figure 8.4: the best full agent drives")
 display(HTML(plotting.animation_html(animation)))
 
 # %% [markdown]
@@ -580,10 +580,10 @@ display(HTML(plotting.animation_html(animation)))
 #
 # ## Explore
 #
-# The surprise of [Figure 7.1](#fig-7-1) was the exploration schedule: with replay and planning,
+# The surprise of [Figure 8.1](#fig-8-1) was the exploration schedule: with replay and planning,
 # the combined agent's fast decay (epsilon at its floor from episode 149) reached the band in
 # about half the real steps of the library's slower decay (0.998 per episode). **Is a faster
-# decay always better, per real step?** The explorer retrains the agent of Figure 7.1's line
+# decay always better, per real step?** The explorer retrains the agent of Figure 8.1's line
 # "+ gamma 1" - this book's agent with the fast decay and 5 planning steps, 10,000 episodes -
 # with the epsilon decay you choose, and draws its learning curve over that figure's two last
 # lines; the title gives the median real steps to within 10 % (first entry, and to stay within)
@@ -594,14 +594,14 @@ display(HTML(plotting.animation_html(animation)))
 # take longer to train: their early episodes are long.
 
 # %%
-EXPLORER_LINE = "+ gamma 1"  # the line of Figure 7.1 the explorer starts from
+EXPLORER_LINE = "+ gamma 1"  # the line of Figure 8.1 the explorer starts from
 EXPLORER_AGENTS = 4  # the first 4 of that line's 20 agents: the same random streams
 FAST_DECAY = ladder[EXPLORER_LINE].config.epsilon_decay  # 0.01 ** (1 / 149)
 explorer_runs = {}  # each decay is trained once; moving back to it redraws at once
 
 
 def decay_run(epsilon_decay: float) -> TrainingResult:
-    """The agents of Figure 7.1's line EXPLORER_LINE, with another epsilon decay."""
+    """The agents of Figure 8.1's line EXPLORER_LINE, with another epsilon decay."""
     if epsilon_decay not in explorer_runs:
         config = replace(ladder[EXPLORER_LINE].config, epsilon_decay=epsilon_decay)
         explorer_runs[epsilon_decay] = training.train(
@@ -614,7 +614,7 @@ def explore_decay(epsilon_decay: float = FAST_DECAY) -> None:
     floor = next(episode for episode in range(result.config.num_episodes)
                  if result.config.epsilon(episode) <= 1.000001 * result.config.epsilon_min)
     _, ax = plt.subplots(figsize=(9, 4.5))
-    lines = {f"Figure 7.1: {label}": ladder[label]
+    lines = {f"Figure 8.1: {label}": ladder[label]
              for label in (EXPLORER_LINE, "+ slower epsilon decay")}
     plotting.plot_learning_curves({**lines, f"epsilon decay {epsilon_decay:.4g}": result}, ax=ax)
     ax.set_title(f"epsilon decay {epsilon_decay:.4g}, at its floor from episode {floor:,}: median "
@@ -628,7 +628,7 @@ def explore_decay(epsilon_decay: float = FAST_DECAY) -> None:
 opening, line = decay_run(FAST_DECAY), ladder[EXPLORER_LINE]
 same = all(np.array_equal(getattr(opening, name), getattr(line, name)[:EXPLORER_AGENTS])
            for name in ("greedy_expected_steps", "eval_env_steps"))
-print(f"the explorer opens on Figure 7.1's '{EXPLORER_LINE}': its {EXPLORER_AGENTS} agents are "
+print(f"the explorer opens on Figure 8.1's '{EXPLORER_LINE}': its {EXPLORER_AGENTS} agents are "
       f"that line's first {EXPLORER_AGENTS}, number for number: {same}")
 assert same
 floors = {decay: next(episode for episode in range(10_000)
@@ -666,7 +666,7 @@ widgets.interact(explore_decay, epsilon_decay=widgets.SelectionSlider(
 #    costs the most seconds (32 replayed updates per real step against 10 planned ones). No: the
 #    fastest per real step among the single components is planning, the fastest per second is
 #    traces (Watkins's Q(0.9)), ahead of plain Q-learning (compare the columns of the table and
-#    the two panels of [Figure 7.2](#fig-7-2)).
+#    the two panels of [Figure 8.2](#fig-8-2)).
 # 2. No. Without replay the agents reach the band a little sooner, but they leave it again: to
 #    stay within they need 1.8 times the full agent's real steps. And alone, replay cuts plain
 #    Q-learning's real steps to the band by over 60 %, by either measure (the table). What a
@@ -684,13 +684,13 @@ widgets.interact(explore_decay, epsilon_decay=widgets.SelectionSlider(
 #    update moves an estimate only a tenth of the way to its target. Its greedy policy still
 #    wanders (about 70 steps). It is the number of episodes that keeps it there: trained for
 #    10,000 episodes, the same agent gets within 10 % (the first line of
-#    [Figure 7.1](#fig-7-1)).
+#    [Figure 8.1](#fig-8-1)).
 #
 # </details>
 #
 # ## Summary
 #
-# - The full agent is the loop of chapters 3-6 with every component switched on, configured by
+# - The full agent is the loop of chapters 4-7 with every component switched on, configured by
 #   one `AgentConfig` and trained as independent, seeded agents whose exact learning curves are
 #   summarised by median and quartiles.
 # - The combined agent - naive Q(0.9), replay and Dyna-Q planning with a constant step size,

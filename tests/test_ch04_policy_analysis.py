@@ -1,4 +1,4 @@
-"""racetrack_lib.policy_analysis (chapter 3): exact crash probabilities, visits and wall
+"""racetrack_lib.policy_analysis (chapter 4): exact crash probabilities, visits and wall
 distances of a policy, checked against dynamic programming and against driving."""
 
 import numpy as np

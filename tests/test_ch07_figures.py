@@ -1,5 +1,5 @@
-"""Chapter 6's summaries of many agents: how soon each got within 10 % of the optimum (Figure 6.3)
-and each agent's final policy (Figure 6.4), drawn from small made-up results whose answers are
+"""Chapter 7's summaries of many agents: how soon each got within 10 % of the optimum (Figure 7.3)
+and each agent's final policy (Figure 7.4), drawn from small made-up results whose answers are
 known."""
 
 import matplotlib

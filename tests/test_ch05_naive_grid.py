@@ -1,4 +1,4 @@
-"""Chapter 4: the saved grid of naive Q(lambda) runs (scripts/naive_q_lambda_grid.py) must be
+"""Chapter 5: the saved grid of naive Q(lambda) runs (scripts/naive_q_lambda_grid.py) must be
 exactly what the library computes now, so a change to the library that moves it fails here."""
 
 import importlib.util

@@ -1,4 +1,4 @@
-"""Chapter 7's words and the combined agent's preset.
+"""Chapter 8's words and the combined agent's preset.
 
 The combined agent is named after what it is: the book never refers to the project's history
 ("the seed", "the issue"), and the preset's name cannot be mistaken for the random seed."""
@@ -15,9 +15,9 @@ from racetrack_lib.config import PRESET_AGENTS, PRESETS, AgentConfig, preset
 from racetrack_lib.errors import RacetrackError
 
 ROOT = Path(__file__).parent.parent
-# what a reader reads about chapter 7: the chapter, the landing page, the README, and the code
+# what a reader reads about chapter 8: the chapter, the landing page, the README, and the code
 # and help texts of the preset and the ablation
-READ = ["notebooks/07_full_agent.py", "book/index.md", "README.md", "racetrack_lib/config.py",
+READ = ["notebooks/08_full_agent.py", "book/index.md", "README.md", "racetrack_lib/config.py",
         "racetrack_lib/ablation.py", "racetrack_lib/cli.py", "scripts/record_ablation.py"]
 HISTORY = re.compile(r"seed's|the seed\b(?! (and|gives|of|,))|preset[ =(]*['\"]?seed\b|"
                      r"the issue\b|issue's|issue #|described at the start", re.IGNORECASE)
@@ -38,7 +38,7 @@ def test_the_history_pattern_catches_the_old_words():
         assert not HISTORY.search(fine), fine
 
 
-def test_the_combined_preset_is_what_chapter_7_says():
+def test_the_combined_preset_is_what_chapter_8_says():
     """naive Q(0.9) in every episode, constant alpha 0.1, gamma 0.99, replay 10000/32, 5 Dyna-Q
     planning steps with the last-outcome model, epsilon 1 -> 0.01 over 150 episodes, 20 agents."""
     assert list(PRESETS) == ["combined-150"] and PRESET_AGENTS == {"combined-150": 20}
@@ -61,7 +61,7 @@ def test_seed_is_not_a_preset():
 
 
 def test_the_ladder_ends_at_the_full_agent_but_for_its_planning_steps():
-    """Chapter 7: the ladder's rungs bring the combined agent to the full agent, except that every
+    """Chapter 8: the ladder's rungs bring the combined agent to the full agent, except that every
     rung keeps its 5 planning steps (the full agent makes 10); and 10,000 episodes, not 100,000."""
     last, full = asdict(list(combined_ladder().values())[-1]), asdict(full_agent())
     differs = {name: (last[name], full[name]) for name in last if last[name] != full[name]}
@@ -70,7 +70,7 @@ def test_the_ladder_ends_at_the_full_agent_but_for_its_planning_steps():
 
 
 def test_no_plain_q_learning_agent_gets_within_10_percent_in_a_million_real_steps():
-    """Chapter 7, exercise 3: 'Plain Q-learning does not get there' (in one million real steps):
+    """Chapter 8, exercise 3: 'Plain Q-learning does not get there' (in one million real steps):
     not one of its 8 agents, not only the median."""
     first = saved_ablation()["plain Q-learning"].steps_to_within()
     assert np.all(first > 1e6)
