@@ -1,15 +1,15 @@
 """The full agent: traces, replay and planning composed in one loop, and the records every loop
 reads.
 
-Each idea lives in its own module; the full agent's loop (chapter 7) is the traced loop with two
+Each idea lives in its own module; the full agent's loop (chapter 8) is the traced loop with two
 more steps after each real one:
 
-- the traced step of ``traces.traced_episode``, line for line (chapter 4; with ``lambda = 0``
-  it is exactly chapter 3's one-step update; ``visit``, ``update_traced`` and ``clear`` are
+- the traced step of ``traces.traced_episode``, line for line (chapter 5; with ``lambda = 0``
+  it is exactly chapter 4's one-step update; ``visit``, ``update_traced`` and ``clear`` are
   the functions it calls);
-- ``replay.remember_and_replay``: store the step's transition and replay a batch (chapter 5);
+- ``replay.remember_and_replay``: store the step's transition and replay a batch (chapter 6);
 - ``dyna.learn_and_plan``: teach the learned model the step's outcome and make simulated
-  updates (chapter 6).
+  updates (chapter 7).
 
 The compiled loops read three records, built here and nowhere else:
 
@@ -29,6 +29,7 @@ from numba import njit
 
 from .config import AgentConfig
 from .dyna import COUNTS, LAST, DynamicsModel, learn_and_plan, new_dynamics_model
+from .mc import OFF_POLICY, ON_POLICY, EpisodeLog, mc_episode, new_episode_log
 from .mdp import MDPTables, TabularModel, sample_transition
 from .policy import explore, greedy_action
 from .replay import ReplayMemory, new_memory, remember_and_replay
@@ -52,6 +53,7 @@ class LoopSettings(NamedTuple):
     """What the compiled loops need of an ``AgentConfig``, as numbers and codes.
 
     Attributes:
+        method: ``TD``, ``mc.ON_POLICY`` or ``mc.OFF_POLICY``.
         gamma: the discount.
         target: ``td.Q_LEARNING`` or ``td.SARSA``.
         trace_kind: ``traces.REPLACING`` or ``traces.ACCUMULATING``.
@@ -71,6 +73,13 @@ class LoopSettings(NamedTuple):
     planning_steps: int
     model_kind: int
     max_steps: int
+    method: int
+
+
+# The learning method, as a code in ``LoopSettings.method``: temporal-difference learning (every
+# learner of chapters 4-8), or Monte Carlo control (chapter 3: ``mc.ON_POLICY``, ``mc.OFF_POLICY``).
+TD = 0
+METHODS = {"td": TD, "mc_on_policy": ON_POLICY, "mc_off_policy": OFF_POLICY}
 
 
 def loop_settings(config: AgentConfig) -> LoopSettings:
@@ -78,7 +87,7 @@ def loop_settings(config: AgentConfig) -> LoopSettings:
 
     >>> loop_settings(AgentConfig(target="sarsa", memory_size=100, batch_size=8))
     LoopSettings(gamma=1.0, target=1, trace_kind=0, cut_traces=False, batch_size=8, \
-planning_steps=0, model_kind=0, max_steps=100000)
+planning_steps=0, model_kind=0, max_steps=100000, method=0)
     """
     return LoopSettings(
         gamma=config.gamma,
@@ -89,6 +98,7 @@ planning_steps=0, model_kind=0, max_steps=100000)
         planning_steps=config.planning_steps,
         model_kind={"counts": COUNTS, "last": LAST}[config.model_kind],
         max_steps=config.max_episode_steps,
+        method=METHODS[config.method],
     )
 
 
@@ -102,6 +112,9 @@ class Learner(NamedTuple):
         traces: the eligibility traces (``traces.Traces``), empty between episodes.
         memory: the replay memory (``replay.ReplayMemory``; capacity 0 without replay).
         dynamics_model: the learned model (``dyna.DynamicsModel``; empty without planning).
+        episode_log: the episode being learned by Monte Carlo (``mc.EpisodeLog``; empty for TD).
+        weights: ``C(s, a)``, the weights of off-policy Monte Carlo's returns, shape
+            ``(n_states, 9)`` (``(0, 9)`` for other methods).
     """
 
     q_values: np.ndarray
@@ -110,6 +123,8 @@ class Learner(NamedTuple):
     traces: Traces
     memory: ReplayMemory
     dynamics_model: DynamicsModel
+    episode_log: EpisodeLog
+    weights: np.ndarray
 
     @classmethod
     def new(cls, model: TabularModel, config: AgentConfig,
@@ -124,6 +139,9 @@ class Learner(NamedTuple):
             memory=new_memory(config.memory_size),
             dynamics_model=new_dynamics_model(*shape, len(model.start_states),
                                               enabled=config.planning_steps > 0),
+            episode_log=new_episode_log(*shape, config.max_episode_steps,
+                                        enabled=config.method != "td"),
+            weights=np.zeros(shape if config.method == "mc_off_policy" else (0, shape[1])),
         )
 
 
@@ -138,7 +156,7 @@ class Schedule(NamedTuple):
 def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings,
                   episode: EpisodeSettings, rng: np.random.Generator) -> tuple[int, bool]:
     """One episode of the full agent, learning in place: every real step is learned with
-    traces (chapter 4), then replayed from memory (chapter 5), then planned from (chapter 6)::
+    traces (chapter 5), then replayed from memory (chapter 6), then planned from (chapter 7)::
 
         s <- a random start state;  a <- epsilon-greedy(Q, s);  e <- 0
         repeat:
@@ -188,9 +206,9 @@ def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings,
         if explored and settings.cut_traces:
             n_traced = clear(traces, n_traced)
         remember_and_replay(q_values, step_sizes, visits, memory, settings, taken,
-                            rng)  # replay (chapter 5)
+                            rng)  # replay (chapter 6)
         learn_and_plan(q_values, step_sizes, visits, dynamics_model, settings, taken,
-                       rng)  # plan (chapter 6)
+                       rng)  # plan (chapter 7)
         state, action = next_state, next_action
     clear(traces, n_traced)
     return settings.max_steps, False
@@ -203,13 +221,16 @@ def run_agent_episodes(mdp: MDPTables, learner: Learner, settings: LoopSettings,
     """Run ``len(schedule.epsilons)`` episodes in a row, writing each one's number of steps
     into ``lengths`` (negative if the episode was cut).
 
-    Each episode runs in the simplest loop that does what it needs: the full agent's loop with
-    replay or planning, the traced loop with ``lambda > 0``, else the one-step loop of chapter
-    3 (the fastest; with ``lambda = 0`` the other two give exactly its numbers).
+    Each episode runs in the simplest loop that does what it needs: Monte Carlo control's
+    (``mc.mc_episode``) for the Monte Carlo methods; else the full agent's loop with replay or
+    planning, the traced loop with ``lambda > 0``, else the one-step loop of chapter
+    4 (the fastest; with ``lambda = 0`` the other two give exactly its numbers).
     """
     for episode in range(len(schedule.epsilons)):
         this = EpisodeSettings(schedule.epsilons[episode], schedule.trace_decays[episode])
-        if settings.batch_size > 0 or settings.planning_steps > 0:
+        if settings.method != TD:
+            steps, finished = mc_episode(mdp, learner, settings, this.epsilon, rng)
+        elif settings.batch_size > 0 or settings.planning_steps > 0:
             steps, finished = agent_episode(mdp, learner, settings, this, rng)
         elif this.trace_decay > 0.0:
             steps, finished = traced_episode(mdp, learner, settings, this, rng)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import PRESET_AGENTS, PRESETS, AgentConfig, preset
+from .config import METHOD_DEFAULTS, PRESET_AGENTS, PRESETS, AgentConfig, for_method, preset
 from .dp import expected_steps_from_start, policy_evaluation, policy_iteration, value_iteration
 from .errors import RacetrackError, check_range
 from .mdp import TabularModel
@@ -72,9 +72,10 @@ def _model(args: argparse.Namespace) -> TabularModel:
     return TabularModel.build(args.track, args.noise)
 
 
-def build_parser(preset_name: str | None = None) -> argparse.ArgumentParser:
-    """The command line; with ``preset_name`` the train command's defaults are that preset's
-    (options given explicitly still override them)."""
+def build_parser(preset_name: str | None = None,
+                 method: str = "td") -> argparse.ArgumentParser:
+    """The command line; with ``preset_name`` the train command's defaults are that preset's,
+    else those of the learning ``method`` (options given explicitly still override them)."""
     parser = _Parser(prog="racetrack", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     solve = commands.add_parser(
@@ -89,7 +90,7 @@ def build_parser(preset_name: str | None = None) -> argparse.ArgumentParser:
     solve.add_argument("--json", action="store_true", help="print the result as JSON")
     solve.set_defaults(run=_solve)
 
-    defaults = preset(preset_name) if preset_name else AgentConfig()
+    defaults = preset(preset_name) if preset_name else for_method(method)
     default_agents = PRESET_AGENTS.get(preset_name, 8)
     train = commands.add_parser(
         "train", help="train independent agents and measure them against the exact optimum"
@@ -106,7 +107,7 @@ def build_parser(preset_name: str | None = None) -> argparse.ArgumentParser:
                        help="start from a named configuration: "
                             f"{', '.join(PRESETS)} (combined-150: naive Q(0.9) with replay "
                             "10000/32 and 5 Dyna-Q planning steps, constant alpha 0.1, gamma "
-                            "0.99, 20 agents x 150 episodes; chapter 7)")
+                            "0.99, 20 agents x 150 episodes; chapter 8)")
     train.add_argument("--agents", type=_whole, default=default_agents,
                        help="number of independent agents (default %(default)s)")
     train.add_argument("--eval-every", type=_whole, default=None,
@@ -296,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = _negative_numbers_attached(sys.argv[1:] if argv is None else list(argv))
     try:
-        args = build_parser(_preset_name(argv)).parse_args(argv)
+        args = build_parser(_preset_name(argv), _method(argv)).parse_args(argv)
         result = args.run(args)
         text = json.dumps(result, indent=2)
         if getattr(args, "out", None) and Path(args.out).suffix != ".npz":
@@ -337,6 +338,17 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _method(argv: Sequence[str] | None) -> str:
+    """The value of ``train --method`` (read first: a Monte Carlo method has defaults of its own);
+    ``td`` if absent, or if not a learning method (``train`` then reports it)."""
+    if not argv or argv[0] != "train":
+        return "td"
+    early = _Parser(add_help=False)
+    early.add_argument("--method", default="td")
+    method = early.parse_known_args(argv)[0].method
+    return method if method in METHOD_DEFAULTS else "td"
 
 
 def _preset_name(argv: Sequence[str] | None) -> str | None:

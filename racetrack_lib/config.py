@@ -11,6 +11,7 @@ from .dyna import MODEL_KINDS
 from .errors import RacetrackError, check_range
 from .step_size import step_size_table
 
+METHODS = ("td", "mc_on_policy", "mc_off_policy")
 TARGETS = ("q_learning", "sarsa")
 TRACE_SCHEDULES = ("ramp", "constant")
 TRACE_KINDS = ("replacing", "accumulating")
@@ -39,10 +40,16 @@ class AgentConfig:
     racetrack_lib.errors.RacetrackError: alpha = 1.5 is out of range: allowed (0, 1]
 
     Attributes:
+        method: how the agent learns: ``"td"``, temporal-difference learning (every learner of
+            chapters 4-8: Q-learning or SARSA, with traces, replay and planning as set below),
+            or Monte Carlo control from whole episodes (chapter 3): ``"mc_on_policy"``,
+            first-visit with the epsilon-greedy policy, or ``"mc_off_policy"``, weighted
+            importance sampling with a greedy target policy. Monte Carlo uses no ``target``, traces,
+            replay or planning; off-policy Monte Carlo no step size either.
         alpha: step size of the TD update, in (0, 1]: the constant step size when
             ``alpha_power`` is 0, else the step size of a pair's first visit.
         alpha_power: how fast each pair's step size shrinks with its visit count ``n``:
-            ``alpha_n = max(alpha_min, alpha * n ** -alpha_power)`` (chapter 3), in [0, 1];
+            ``alpha_n = max(alpha_min, alpha * n ** -alpha_power)`` (chapter 4), in [0, 1];
             0 is a constant step size.
         alpha_min: the floor of that schedule, in [0, alpha].
         gamma: discount factor ``gamma``, in (0, 1]; 1 makes returns minus the number of steps.
@@ -54,7 +61,7 @@ class AgentConfig:
         num_episodes: episodes each agent trains for, at least 1.
         max_episode_steps: an episode is cut after this many steps (a safety net for policies
             that loop; a cut episode gets no terminal update), at least 1.
-        trace_decay: ``lambda`` of eligibility traces (chapter 4), in [0, 1]; 0 is one-step TD.
+        trace_decay: ``lambda`` of eligibility traces (chapter 5), in [0, 1]; 0 is one-step TD.
         trace_schedule: ``"ramp"`` (the default) grows the trace decay of episode ``e`` with the
             agent's greed, ``lambda_e = lambda * (1 - epsilon_e) / (1 - epsilon_min)``: no traces
             while it acts at random, the full ``lambda`` once epsilon reaches its floor (the
@@ -67,12 +74,12 @@ class AgentConfig:
             make a constant step size overshoot (Singh & Sutton 1996).
         q_lambda: with Q-learning and traces, ``"watkins"`` cuts the traces after an exploratory
             action (the default: the only off-policy-correct choice) or ``"naive"`` never cuts.
-        memory_size: capacity of the replay memory (chapter 5), in [0, 10^8]; 0 is no replay.
-        batch_size: transitions replayed after every real step (chapter 5); with replay in
+        memory_size: capacity of the replay memory (chapter 6), in [0, 10^8]; 0 is no replay.
+        batch_size: transitions replayed after every real step (chapter 6); with replay in
             [1, memory_size], ignored without.
-        planning_steps: simulated updates per real step (chapter 6), in [0, 100000]; 0 is no
+        planning_steps: simulated updates per real step (chapter 7), in [0, 100000]; 0 is no
             planning.
-        model_kind: the learned dynamics model (chapter 6): ``"counts"`` counts each pair's
+        model_kind: the learned dynamics model (chapter 7): ``"counts"`` counts each pair's
             outcomes and samples them in proportion, ``"last"`` keeps only the last outcome
             (Tabular Dyna-Q).
     """
@@ -81,6 +88,8 @@ class AgentConfig:
     # it allows (``high`` may name an earlier field). __post_init__ checks every field from
     # these, and the command line makes an option of each (cli.py), so a new hyperparameter is
     # this one line, its line in the docstring above, and the code that uses it.
+    method: str = _knob("td", "how the agent learns: TD, or Monte Carlo control from whole "
+                        "episodes", choices=METHODS)
     alpha: float = _knob(1.0, "step size of a pair's first visit", low=0.0, high=1.0,
                          low_open=True)
     alpha_power: float = _knob(0.7, "step size alpha * n^-power after n visits; 0: constant",
@@ -115,12 +124,22 @@ class AgentConfig:
     def __post_init__(self) -> None:
         for knob in fields(self):
             self._check(knob)
+        if self.method != "td":
+            self._check_monte_carlo()
         if self.memory_size > 0 and not 1 <= self.batch_size <= self.memory_size:
             raise RacetrackError(
                 f"batch_size = {self.batch_size} is out of range: allowed [1, memory_size = "
                 f"{self.memory_size}] with replay"
             )
         self._store_plain_numbers()
+
+    def _check_monte_carlo(self) -> None:
+        """Monte Carlo learns from whole episodes: refuse the knobs of TD's later chapters."""
+        for name in ("trace_decay", "memory_size", "planning_steps"):
+            if getattr(self, name) != 0:
+                raise RacetrackError(
+                    f"{name} = {getattr(self, name)!r} is out of range: allowed 0 with method = "
+                    f"{self.method!r} (Monte Carlo has no traces, replay or planning)")
 
     def _check(self, knob: Field) -> None:
         """Check one field against its ``_knob`` (the error names the field and the range)."""
@@ -202,11 +221,11 @@ class AgentConfig:
         return cls(**values)
 
 
-# Named configurations, each named after what it is. "combined-150" (chapter 7): every component
+# Named configurations, each named after what it is. "combined-150" (chapter 8): every component
 # of the agent at once - naive Q(lambda) with lambda 0.9 in every episode, replay 10000/32, and
 # 5 Dyna planning steps per real step with the last-outcome model of Tabular Dyna-Q - with a
 # constant alpha 0.1, gamma 0.99, epsilon decaying from 1.0 to 0.01 by the last of 150 episodes,
-# 20 agents. Chapter 7 tests whether combining the components this way beats simpler methods.
+# 20 agents. Chapter 8 tests whether combining the components this way beats simpler methods.
 PRESETS = {
     "combined-150": {
         "alpha": 0.1, "alpha_power": 0.0, "alpha_min": 0.0, "gamma": 0.99,
@@ -217,6 +236,32 @@ PRESETS = {
     },
 }
 PRESET_AGENTS = {"combined-150": 20}
+
+
+# Monte Carlo control (chapter 3) waits for the end of each episode and learns from its return
+# alone, so it needs many more episodes, explored for longer, and its estimates of the noisy
+# returns a larger floor of the step size: these defaults replace the TD learners' for the two
+# Monte Carlo methods (chapter 3 measures them; options given explicitly still override them).
+# Off-policy Monte Carlo gets fewer episodes: its episodes grow long instead of short (chapter 3
+# shows why), and more of them do not help.
+METHOD_DEFAULTS = {
+    "td": {},
+    "mc_on_policy": {"num_episodes": 300_000, "epsilon_decay": 0.99998, "alpha_min": 0.05},
+    "mc_off_policy": {"num_episodes": 20_000, "epsilon_decay": 0.99998},
+}
+
+
+def for_method(method: str, **overrides: object) -> AgentConfig:
+    """A configuration of ``method`` with that method's defaults (``METHOD_DEFAULTS``), and
+    ``overrides`` on top.
+
+    >>> config = for_method("mc_on_policy")
+    >>> config.num_episodes, config.epsilon_decay, config.alpha_min
+    (300000, 0.99998, 0.05)
+    """
+    if method not in METHOD_DEFAULTS:
+        raise RacetrackError(f"method = {method!r} is not one of {', '.join(METHODS)}")
+    return AgentConfig(**{"method": method, **METHOD_DEFAULTS[method], **overrides})
 
 
 def preset(name: str) -> AgentConfig:

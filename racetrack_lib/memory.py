@@ -50,26 +50,28 @@ def model_bytes(n_states: int) -> int:
 
 
 def agent_bytes(n_states: int, n_start: int, num_episodes: int, memory_size: int,
-                planning: bool) -> int:
+                planning: bool, logged_steps: int = 0) -> int:
     """Bytes one agent holds while it learns: its Q table and visit counts, the sparse traces
     (allocated for every pair), its replay memory, its learned dynamics model (one slot per
     possible outcome: the intended and noisy landing, the finish, or any start cell after a
-    crash) and its episode lengths."""
+    crash), Monte Carlo's episode log of ``logged_steps`` steps (0 for TD) with its first-visit
+    and weight tables, and its episode lengths."""
     pairs = n_states * N_ACTIONS
     tables = 2 * BYTES_PER_PAIR * pairs  # Q and n(s, a)
     traces = 4 * BYTES_PER_PAIR * pairs  # slot, trace_pairs (two columns), trace_values
     dynamics = pairs * (2 * 4 * (2 + n_start) + 4 + 8) if planning else 0
-    return (tables + traces + dynamics + BYTES_PER_TRANSITION * memory_size
+    monte_carlo = 3 * 8 * logged_steps + 2 * BYTES_PER_PAIR * pairs if logged_steps else 0
+    return (tables + traces + dynamics + monte_carlo + BYTES_PER_TRANSITION * memory_size
             + 8 * num_episodes)
 
 
 def training_bytes(n_states: int, n_start: int, num_episodes: int, memory_size: int,
-                   planning: bool, n_agents: int, at_once: int) -> int:
+                   planning: bool, n_agents: int, at_once: int, logged_steps: int = 0) -> int:
     """Peak bytes of training ``n_agents`` agents, ``at_once`` at a time (threads sharing one
     model): the model, the learning agents, and every agent's final Q table and episode lengths,
     twice while they are gathered into one array."""
     working = BYTES_PER_STATE_MODEL * n_states + at_once * agent_bytes(
-        n_states, n_start, num_episodes, memory_size, planning)
+        n_states, n_start, num_episodes, memory_size, planning, logged_steps)
     kept = 2 * n_agents * (BYTES_PER_PAIR * N_ACTIONS * n_states + 8 * num_episodes)
     return working + kept
 

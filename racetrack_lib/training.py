@@ -170,7 +170,8 @@ def _check_training_fits(config: AgentConfig, model: TabularModel, n_agents: int
     """Refuse, before anything is allocated, a run that cannot fit in memory."""
     at_once = min(n_agents, os.cpu_count() or 1 if n_jobs == -1 else n_jobs)
     needed = training_bytes(model.n_states, len(model.start_states), config.num_episodes,
-                            config.memory_size, config.planning_steps > 0, n_agents, at_once)
+                            config.memory_size, config.planning_steps > 0, n_agents, at_once,
+                            config.max_episode_steps if config.method != "td" else 0)
     check_fits(f"training {n_agents} agents x {config.num_episodes} episodes on "
                f"{model.track.name} ({model.n_states:,} states, {at_once} at once)", needed)
 
