@@ -82,6 +82,10 @@ def behaviour_probability(q_values: np.ndarray, state: int, action: int,
                  = epsilon / |A|                        otherwise
 
     Every action keeps at least ``epsilon / |A|``: the policy is epsilon-soft (S&B section 5.4).
+
+    >>> q_values = np.array([[0.0, 0.0, -1.0, -2.0]])  # actions 0 and 1 tie
+    >>> behaviour_probability(q_values, 0, 1, 0.4), behaviour_probability(q_values, 0, 3, 0.4)
+    (0.4, 0.1)
     """
     row = q_values[state]
     best = row.max()

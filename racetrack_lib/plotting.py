@@ -66,6 +66,19 @@ def plot_episode(model: TabularModel, episode: Episode, ax: Axes | None = None,
     return _draw_moves(ax, model, episode, title)
 
 
+def plot_drives(model: TabularModel, episodes: list[Episode], ax: Axes | None = None,
+                title: str | None = None) -> Axes:
+    """Draw several episodes on one track (say, one from each start cell), each in its own
+    colour; the title gives each one's number of steps."""
+    ax = plot_track(model.track, ax=ax, title=title, legend=False)
+    colours = plt.get_cmap("tab10").colors
+    for number, episode in enumerate(episodes):
+        _draw_moves(ax, model, episode, title, colour=colours[number % len(colours)])
+    steps = ", ".join(str(episode.n_steps) for episode in episodes)
+    ax.set_title((title + "\n" if title else "") + f"steps: {steps}")
+    return ax
+
+
 def animate_episode(model: TabularModel, episode: Episode, title: str = "",
                     interval_ms: int = 400) -> FuncAnimation:
     """An animation of the episode: frame ``t`` shows the car after ``t`` steps, the moves so far
