@@ -580,4 +580,4 @@ widgets.interact(
 # - Policy iteration - exact evaluation, then greedy improvement, until the policy is stable -
 #   reaches the same optimum after six policies on each track.
 #
-# **Next**: [chapter 4](04_td_learning.ipynb) learns to drive from experience alone, with Q-learning and SARSA.
+# **Next**: [chapter 3](03_monte_carlo.ipynb) learns to drive from experience alone, by averaging the returns of whole episodes: Monte Carlo control, the method Exercise 5.12 asks for.

@@ -201,3 +201,16 @@ def test_bad_method_options_exit_2_naming_the_option(args, message):
     assert completed.returncode == 2
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], completed.stderr
+
+
+def test_the_command_line_takes_the_method_defaults_and_options_override_them():
+    from racetrack_lib.cli import _method, build_parser
+
+    argv = ["train", "track1", "--method", "mc_on_policy", "--alpha-min", "0.1"]
+    args = build_parser(None, _method(argv)).parse_args(argv)
+    assert (args.method, args.num_episodes, args.epsilon_decay) == ("mc_on_policy", 300_000,
+                                                                    0.99998)
+    assert args.alpha_min == 0.1  # given explicitly: not the method's 0.05
+    td_args = build_parser(None, _method(["train", "track1"])).parse_args(["train", "track1"])
+    assert (td_args.method, td_args.num_episodes) == ("td", 100_000)
+    assert _method(["solve", "track1", "--method", "policy_iteration"]) == "td"

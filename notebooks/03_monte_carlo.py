@@ -1,0 +1,472 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Monte Carlo control: learning from whole episodes
+#
+# **What you will learn**
+# - the return of an episode, and how first-visit Monte Carlo averages returns into $Q$;
+# - why this chapter explores with an epsilon-soft policy and not with exploring starts;
+# - on-policy Monte Carlo control, as the library implements it, measured exactly against the
+#   optimum of chapter 2 - what Exercise 5.12 of Sutton & Barto asks for, and its output: the
+#   learned policy's noise-free drives from every start cell;
+# - importance sampling, ordinary and weighted, and off-policy Monte Carlo control - and why,
+#   on this track, it learns only the last few steps of each episode;
+# - how Monte Carlo compares with one-step TD learning (chapter 4) at equal real steps.
+#
+# **Time**: about 40 minutes. **Needs**: chapters 1 and 2.
+
+# %%
+import time
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+import racetrack_lib as rl
+from racetrack_lib import mc, plotting
+from racetrack_lib.config import AgentConfig, for_method
+from racetrack_lib.greedy_evaluation import expected_steps_of_greedy
+from racetrack_lib.show import show_beside, show_source
+from racetrack_lib.training import Learner, train
+
+model = rl.TabularModel.build("track1", noise=0.1)
+solution = rl.value_iteration(model)
+optimum = rl.expected_steps_from_start(model, solution.values)
+print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter 2)")
+
+# %% [markdown]
+# ## Learning from returns
+#
+# Chapter 2 knew the dynamics and solved the Bellman equations. A learning agent only drives. A
+# Monte Carlo method drives a whole episode, $S_0, A_0, R_1, S_1, A_1, R_2, \dots, R_T$, and only
+# then learns, from its **returns** (Sutton & Barto, eq. 3.9):
+#
+# $$
+# G_t = R_{t+1} + \gamma\, G_{t+1}, \qquad G_T = 0 .
+# $$
+#
+# Every reward is $-1$, so with $\gamma = 1$ the return from step $t$ is minus the number of
+# steps left, $G_t = -(T - t)$: an unbiased sample of $q_\pi(S_t, A_t)$, the value of taking
+# $A_t$ in $S_t$ and following the policy $\pi$ that drove the episode. Averaging such samples
+# estimates $q_\pi$ with no model and no bootstrapping.
+#
+# Here is one episode of a driver who knows nothing yet ($Q = 0$, every action at random):
+
+# %%
+config = for_method("mc_on_policy")
+learner = Learner.new(model, config)
+steps, finished = mc.drive_episode(model.tables, learner.q_values, learner.episode_log, 1.0,
+                                   config.max_episode_steps, np.random.default_rng(1))
+log = learner.episode_log
+pairs = set(zip(log.states[:steps].tolist(), log.actions[:steps].tolist(), strict=True))
+print(f"one random episode: T = {steps} steps, finished: {finished}")
+print(f"G_0 = {-steps} (gamma 1); distinct (state, action) pairs: {len(pairs)}, "
+      f"so {steps - len(pairs)} of the {steps} steps revisit a pair")
+
+# %% [markdown]
+# A pair can occur many times in one episode: the car restarts on the start line after every
+# crash, and standing still there keeps it in the same state. **First-visit** Monte Carlo
+# (Sutton & Barto section 5.1) learns, for each pair, from the return after its *first* visit
+# in the episode only. The library computes all returns in one backward pass, $G \leftarrow
+# \gamma G + R$, and moves $Q$ towards the first-visit ones with the step sizes of chapter 4's
+# schedule (with $\alpha_n = 1/n$ this is exactly the average of the returns):
+
+# %%
+show_beside(mc.learn_first_visits)
+
+# %% [markdown]
+# The episode is driven with $Q$ fixed and logged first; the driving loop records each
+# $S_t, A_t$, the probability $b(A_t \mid S_t)$ that the driving policy gave $A_t$ (needed
+# later), and each pair's first step:
+
+# %%
+show_source(mc.EpisodeLog, mc.behaviour_probability, mc.drive_episode)
+
+# %% [markdown]
+# ## Exploring starts, or a soft policy
+#
+# Averaging returns estimates $q_\pi$ only for the pairs $\pi$ visits. A greedy driver never
+# tries the other actions, so it never finds out that one of them is better. Sutton &
+# Barto give two remedies. **Exploring starts** (section 5.3) begin each episode in a random
+# state with a random first action, so that every pair is a possible start. On the racetrack
+# that changes the problem: the rules put the car on the start line at rest, and only these
+# states can begin an episode:
+
+# %%
+print(f"states that can begin an episode: {len(model.start_states)} of {model.n_states:,}")
+
+# %% [markdown]
+# The other remedy keeps the problem as it is: an **epsilon-soft** policy (section 5.4), which
+# gives every action in every state a probability of at least $\epsilon/|\mathcal A|$. The
+# epsilon-greedy policy of chapter 4 is one: with probability $\epsilon$ a random action, else a
+# greedy one, $\epsilon$ decaying with the episode number. Every pair the car reaches keeps being
+# tried.
+#
+# ## On-policy Monte Carlo control
+#
+# Control alternates evaluation and improvement, as policy iteration did in chapter 2, but one
+# episode at a time: drive an episode epsilon-greedily with respect to $Q$, move $Q$ towards
+# its returns, and the next episode's policy is epsilon-greedy with respect to the new $Q$.
+# This is **on-policy** control: the policy that is improved is the one that drives.
+
+# %%
+show_beside(mc.mc_episode)
+
+# %% [markdown]
+# Monte Carlo needs more episodes, explored for longer, than TD learning; its own defaults are
+# 300,000 episodes, epsilon decaying by 0.99998 per episode, and a step-size floor of 0.05
+# (measured below). We train 4 agents - the first 4 of the 8 that `racetrack train track1
+# --method mc_on_policy` trains - and, for comparison, 4 one-step Q-learning agents with the
+# library's TD defaults (chapter 4 teaches them):
+
+# %%
+started = time.perf_counter()
+on_policy = train(for_method("mc_on_policy"), model, n_agents=4, seed=0, eval_every=10_000,
+                  n_jobs=2)
+q_learning = train(AgentConfig(), model, n_agents=4, seed=0, n_jobs=2)
+print(f"trained in {time.perf_counter() - started:.0f} s")
+for name, result in {"on-policy MC": on_policy, "Q-learning": q_learning}.items():
+    real_steps = np.abs(result.episode_lengths).sum(axis=1)
+    print(f"{name:>12}: {result.config.num_episodes:,} episodes, median "
+          f"{np.median(real_steps) / 1e6:.1f} M real steps per agent; exact expected steps of "
+          f"the final greedy policies: {np.round(result.final_expected_steps, 2)}, median "
+          f"{np.median(result.final_expected_steps):.2f} (within 10 %: <= {1.1 * optimum:.2f})")
+
+# %% [markdown]
+# With more than 12 times Q-learning's real steps, the Monte Carlo agents end further from the
+# optimum,
+# none of them within 10 % of it. Compared at equal real steps, where Q-learning stops, the
+# gap is wider still:
+
+# %%
+def median_at(result, real_steps: float) -> float:
+    """The agents' median exact expected steps at their last evaluation within ``real_steps``
+    real steps (the curves of Figure 3.1, read at one budget)."""
+    values = [curve[steps <= real_steps][-1] if (steps <= real_steps).any() else np.inf
+              for curve, steps in zip(result.greedy_expected_steps, result.eval_env_steps,
+                                      strict=True)]
+    return float(np.median(values))
+
+
+budget = float(np.median(np.abs(q_learning.episode_lengths).sum(axis=1)))
+mc_at_budget, td_at_budget = median_at(on_policy, budget), median_at(q_learning, budget)
+print(f"at {budget / 1e6:.1f} M real steps per agent: Q-learning {td_at_budget:.2f}, "
+      f"on-policy MC {mc_at_budget:.2f} expected steps (medians)")
+print(f"on-policy MC after its {np.median(on_policy.eval_env_steps[:, -1]) / 1e6:.0f} M: "
+      f"{np.median(on_policy.final_expected_steps):.2f}")
+assert mc_at_budget > 2 * td_at_budget
+assert np.median(on_policy.final_expected_steps) > 1.1 * optimum
+assert (on_policy.final_expected_steps > 1.1 * optimum).all()
+mc_real_steps = np.median(np.abs(on_policy.episode_lengths).sum(axis=1))
+assert mc_real_steps > 12 * budget
+
+# %% mystnb={"figure": {"name": "fig-3-1", "caption": "The exact expected steps of the greedy policy while learning, against the real steps each agent has driven: on-policy Monte Carlo control and one-step Q-learning, 4 agents each, with their defaults. Lines are medians, bands interquartile ranges; the grey band is within 10 % of the optimum."}}
+_, ax = plt.subplots(figsize=(8, 4.2))
+plotting.plot_learning_curves({"on-policy Monte Carlo": on_policy, "Q-learning (chapter 4)":
+                               q_learning}, ax=ax)
+ax.set_title("Figure 3.1: Monte Carlo and one-step TD at equal real steps (track 1)")
+plt.show()
+
+# %% [markdown]
+# After 2 million real steps the Monte Carlo agents' greedy policies do not even finish (their
+# exact value is infinite, drawn at the top of the plot): Monte Carlo's early episodes, driven
+# almost at random, are long, and each teaches only its own pairs, once it has ended. A TD
+# update uses every step at once, and passes what it learned to the pairs before it through
+# the bootstrapped target. Chapter 4 builds that learner.
+#
+# ## The exercise's output: drives from every start cell
+#
+# Exercise 5.12 asks to exhibit trajectories of the learned policy with the noise turned off.
+# Below, the best of the 4 on-policy agents drives once from each of the 6 start cells on the
+# noise-free track, beside the optimal policy of chapter 2 (its ties broken with random seed
+# 5, as there). The noise-free model has the same states as the noisy one, so the same tables
+# drive it.
+
+# %% mystnb={"figure": {"name": "fig-3-2", "caption": "Noise-free drives from each of the 6 start cells (one colour each): the greedy policy of the best on-policy Monte Carlo agent, and the optimal policy of chapter 2. The title lists each drive's steps."}}
+noiseless = rl.TabularModel.build("track1", noise=0.0)
+assert noiseless.n_states == model.n_states
+best = int(np.argmin(on_policy.final_expected_steps))
+drivers = {
+    f"on-policy MC agent {best}": rl.greedy_actions(on_policy.q_values[best],
+                                                    np.random.default_rng(5)),
+    "optimal (chapter 2)": rl.greedy_actions(solution.q_values, np.random.default_rng(5),
+                                             tolerance=1e-9),
+}
+drives = {name: [rl.run_episode(noiseless, driver, np.random.default_rng(0), start_state=start)
+                 for start in model.start_states] for name, driver in drivers.items()}
+fig, axes = plt.subplots(1, 2, figsize=(10, 7))
+for ax, (name, episodes) in zip(axes, drives.items(), strict=True):
+    plotting.plot_drives(noiseless, episodes, ax=ax, title=name)
+fig.suptitle("Figure 3.2: noise-free drives from every start cell (track 1)")
+fig.tight_layout()
+plt.show()
+learned_steps = [episode.n_steps for episode in drives[f"on-policy MC agent {best}"]]
+optimal_steps = [episode.n_steps for episode in drives["optimal (chapter 2)"]]
+learned_crashes = sum(episode.n_crashes for episode in drives[f"on-policy MC agent {best}"])
+print(f"noise-free steps per start cell: learned {learned_steps}, optimal {optimal_steps}; "
+      f"crashes of the learned drives: {learned_crashes}")
+assert learned_crashes == 0 and all(0 <= learned - optimal <= 1 for learned, optimal
+                                    in zip(learned_steps, optimal_steps, strict=True))
+
+# %% [markdown]
+# Without noise, the learned policy reaches the finish from every start cell without a crash,
+# in at most one step more than the optimal policy from each.
+
+# %% [markdown]
+# ## Importance sampling: learning about one policy from another's episodes
+#
+# On-policy control learns the values of the policy that explores. To learn the values of
+# the *greedy* policy $\pi$ while an epsilon-greedy policy $b$ drives, each return must be
+# reweighted by how much more (or less) likely its trajectory is under $\pi$ than under $b$,
+# the **importance-sampling ratio** (eq. 5.3); the transition probabilities cancel:
+#
+# $$
+# \rho_{t:T-1} = \prod_{k=t}^{T-1} \frac{\pi(A_k \mid S_k)}{b(A_k \mid S_k)} .
+# $$
+#
+# From $n$ episodes, **ordinary** importance sampling averages $\rho\,G$ (eq. 5.5, unbiased,
+# but its variance can be large or even infinite); **weighted** importance sampling divides by
+# the sum of the ratios instead of by $n$ (eq. 5.6, biased for few episodes, with far less
+# variance):
+#
+# $$
+# V_{\text{ordinary}} = \frac{\sum_i \rho_i G_i}{n}, \qquad
+# V_{\text{weighted}} = \frac{\sum_i \rho_i G_i}{\sum_i \rho_i} .
+# $$
+#
+# A greedy $\pi$ gives an action it would not take probability 0: one exploratory action
+# anywhere in an episode makes its ratio 0. To see both estimators at work, let $b$ be
+# epsilon-greedy ($\epsilon = 0.2$) around the optimal policy of chapter 2, and estimate the
+# value of that optimal policy from the start line, whose exact value we know: minus the
+# optimum. `drive_episode` logs $b(A_t \mid S_t)$; $\pi$ breaks ties at random, so it gives
+# each of the $k$ tied greedy actions $1/k$.
+
+# %%
+def greedy_probability(q_values: np.ndarray, state: int, action: int) -> float:
+    """pi(a | s) of the greedy policy that breaks ties at random."""
+    best_actions = np.flatnonzero(q_values[state] == q_values[state].max())
+    return 1.0 / len(best_actions) if action in best_actions else 0.0
+
+
+behaviour_log = mc.new_episode_log(model.n_states, model.n_actions, 10_000)
+rng = np.random.default_rng(2)
+ratios, returns = [], []
+for _ in range(4000):
+    steps, _ = mc.drive_episode(model.tables, solution.q_values, behaviour_log, 0.2, 10_000,
+                                rng)
+    ratio = 1.0
+    for t in range(steps):
+        state, action = behaviour_log.states[t], behaviour_log.actions[t]
+        behaviour_log.first_step[state, action] = -1  # this demo keeps no first visits
+        ratio *= (greedy_probability(solution.q_values, state, action)
+                  / behaviour_log.behaviour_probabilities[t])
+    ratios.append(ratio)
+    returns.append(-float(steps))
+ratios, returns = np.array(ratios).reshape(400, 10), np.array(returns).reshape(400, 10)
+ordinary = (ratios * returns).sum(axis=1) / 10  # 400 estimates, from 10 episodes each
+with np.errstate(invalid="ignore"):  # a batch with no greedy episode has no weighted estimate
+    weighted = (ratios * returns).sum(axis=1) / ratios.sum(axis=1)
+print(f"episodes that the greedy policy could have driven (ratio > 0): "
+      f"{(ratios > 0).mean():.0%}; largest ratio {ratios.max():.1f}")
+print(f"true value from the start line: {-optimum:.2f}")
+print(f"estimates from 10 episodes, over 400 batches: ordinary mean {ordinary.mean():.2f}, "
+      f"std {ordinary.std():.2f}; weighted mean {np.nanmean(weighted):.2f}, std "
+      f"{np.nanstd(weighted):.2f} ({np.isnan(weighted).sum()} batches without one)")
+assert 8 < ordinary.std() / np.nanstd(weighted) < 10
+
+# %% [markdown]
+# Only the episodes with no exploratory action have a ratio above 0, and their ratio, the
+# product of $1/b(A_t \mid S_t)$, is large. Ordinary importance sampling averages a few large
+# terms and many zeros: over the batches its mean is near the true value, but single estimates
+# scatter widely. The weighted estimate is the average of the greedy episodes' returns,
+# weighted by their ratios; its spread is about a ninth of the ordinary one's, at the price
+# of having no estimate at all from a batch with no greedy episode.
+
+# %% [markdown]
+# ## Off-policy Monte Carlo control
+#
+# Sutton & Barto's off-policy control algorithm (section 5.7) learns the greedy policy's values
+# with weighted importance sampling, incrementally: each pair keeps $C(s, a)$, the sum of the
+# weights of its returns so far, and moves $Q(s, a)$ by $W / C(s, a)$ of the way to each new
+# return (eq. 5.8). Going backwards through the episode, the weight $W$ of the return from
+# step $t$ is the ratio of the steps after it. Once an action is one the greedy policy would
+# not take, every earlier step's ratio is 0, and learning stops: only the **tail** of the
+# episode after its last non-greedy action teaches anything.
+
+# %%
+show_beside(mc.learn_weighted_importance)
+
+# %% [markdown]
+# How long are the tails? One off-policy agent with its defaults (2,000 episodes, the TD
+# schedule of epsilon), driven and learned episode by episode, recording each episode's length
+# and the number of pairs it updated:
+
+# %%
+off_config = for_method("mc_off_policy")
+off_learner = Learner.new(model, off_config)
+rng = np.random.default_rng(0)
+off_steps, tails, standing = [], [], []
+for episode in range(off_config.num_episodes):
+    steps, finished = mc.drive_episode(model.tables, off_learner.q_values,
+                                       off_learner.episode_log, off_config.epsilon(episode),
+                                       off_config.max_episode_steps, rng)
+    assert finished
+    tails.append(mc.learn_weighted_importance(
+        off_learner.q_values, off_learner.visits, off_learner.weights, off_learner.episode_log,
+        steps, off_config.gamma))
+    off_steps.append(steps)
+    states = off_learner.episode_log.states[:steps]
+    standing.append(np.count_nonzero(states[1:] == states[:-1]))  # S_t+1 = S_t: stood still
+off_steps, tails, standing = np.array(off_steps), np.array(tails), np.array(standing)
+print(f"{'episodes':>11} {'epsilon':>8} {'mean T':>8} {'standing':>9} {'mean tail':>10} "
+      f"{'tail > 1':>9} {'whole':>6}")
+for first in range(0, off_config.num_episodes, 400):
+    block = slice(first, first + 400)
+    print(f"{first + 1:>5}-{first + 400:<5} {off_config.epsilon(first + 399):>8.3f} "
+          f"{off_steps[block].mean():>8.0f} {standing[block].mean():>9.0f} "
+          f"{tails[block].mean():>10.2f} "
+          f"{(tails[block] > 1).mean():>9.0%} {(tails[block] == off_steps[block]).mean():>6.0%}")
+print(f"steps learned from: {tails.sum():,} of {off_steps.sum():,} "
+      f"({tails.sum() / off_steps.sum():.2%}); episodes learned whole: "
+      f"{(tails == off_steps).sum()}")
+
+# %% [markdown]
+# As epsilon decays, more episodes are learned beyond their last step, but the tails stay a
+# couple of steps long, and not one episode of the 2,000 is learned whole. And the episodes
+# grow longer, not shorter.
+#
+# The reason is in the table $Q$. It starts at 0, above every true value. After its update,
+# $Q(S_t, A_t)$ is a negative return, so $A_t$ stays greedy only if every other action of $S_t$
+# has been updated too, and has a lower value; an action never updated keeps its 0 and is the
+# greedy one. A tail can only pass through states whose nine actions have all been learned,
+# and pairs are learned only at the end of tails:
+
+# %%
+updated_actions = (off_learner.visits > 0).sum(axis=1)
+visited = updated_actions > 0
+print(f"states with some action updated: {visited.sum():,}; with all 9: "
+      f"{(updated_actions == 9).sum():,}")
+greedy = rl.greedy_actions(off_learner.q_values, np.random.default_rng(0))
+stays = [s for s in model.start_states if model.tables.next_states[s, greedy[s], 0] == s]
+print(f"start cells where the greedy action keeps the car standing still: {len(stays)} of "
+      f"{len(model.start_states)}")
+off_value = expected_steps_of_greedy(model, off_learner.q_values, np.random.default_rng(0))
+print(f"exact expected steps of the greedy policy after {off_config.num_episodes:,} episodes: "
+      f"{off_value}")
+
+assert np.isinf(off_value) and stays and (updated_actions == 9).sum() < visited.sum()
+
+# %% [markdown]
+# The greedy policy drives towards actions that were never updated, and on some start cells it
+# stands still: an episode that stood still there had to leave with an action that was not
+# greedy, its tail ended at that action, and so the standing step was never in a tail and
+# never learned. A policy that stands still for ever never finishes: its exact value is
+# infinite. The less the agent explores, the more it follows that greedy policy: the table
+# shows the steps spent standing still growing from 431 to 1,029 per episode.
+#
+# Sutton & Barto (section 5.7) note
+# that off-policy Monte Carlo control learns slowly when non-greedy actions are common, because
+# it learns only from tails. Temporal-difference learning (chapter 4) learns Q-learning's greedy
+# values from every single step instead.
+
+# %% [markdown]
+# ## Explore
+#
+# The explorer trains 4 on-policy Monte Carlo agents with your settings for 20,000 episodes
+# (evaluated every 1,000) and draws their exact learning curves against real steps. It opens on
+# the Monte Carlo defaults, over their first 20,000 episodes.
+#
+# **Question**: Monte Carlo's defaults decay epsilon slowly (0.99998 per episode). Set the
+# decay to the TD default, 0.998, so that epsilon reaches its floor after about 2,300
+# episodes. Where does the median curve end after 20,000 episodes, and why does exploring less
+# hurt a learner that averages returns?
+
+# %%
+def explore_monte_carlo(track: str = "track1", epsilon_decay: float = 0.99998,
+                        epsilon_min: float = 0.01, alpha_power: float = 0.7,
+                        alpha_min: float = 0.05) -> None:
+    """Train 4 on-policy Monte Carlo agents for 20,000 episodes; draw their learning curves."""
+    explorer_config = for_method("mc_on_policy", epsilon_decay=epsilon_decay,
+                                 epsilon_min=epsilon_min, alpha_power=alpha_power,
+                                 alpha_min=alpha_min, num_episodes=20_000)
+    result = train(explorer_config, track, n_agents=4, seed=0, eval_every=1_000, n_jobs=2)
+    _, ax = plt.subplots(figsize=(7.5, 4))
+    plotting.plot_learning_curves({"on-policy Monte Carlo": result}, ax=ax)
+    ax.set_title(f"{track}: final median {np.median(result.final_expected_steps):.2f} steps, "
+                 f"optimum {result.optimal_expected_steps:.2f}")
+    plt.show()
+
+
+# %% tags=["hide-input"]
+# NBVAL_IGNORE_OUTPUT
+labels = {"style": {"description_width": "110px"}}  # room for the longest name
+slider = {"continuous_update": False, **labels}  # retrain on release, not while dragging
+widgets.interact(
+    explore_monte_carlo,
+    track=widgets.Dropdown(options=["track1", "track2"], **labels),
+    epsilon_decay=widgets.FloatLogSlider(value=0.99998, base=10, min=-0.001, max=0,
+                                         step=0.00001, readout_format=".5f", **slider),
+    epsilon_min=widgets.FloatSlider(value=0.01, min=0.0, max=0.5, step=0.01, **slider),
+    alpha_power=widgets.FloatSlider(value=0.7, min=0.0, max=1.0, step=0.05,
+                                    description="omega", **slider),
+    alpha_min=widgets.FloatSlider(value=0.05, min=0.0, max=0.5, step=0.01, **slider),
+);
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. **Every visit.** Change `learn_first_visits` into every-visit Monte Carlo (learn from
+#    the return after *every* visit of a pair). Run it on the logged episode at the start of
+#    this chapter: how many updates does it make, against the first-visit rule's 563?
+# 2. **Ordinary or weighted.** Repeat the importance-sampling experiment with
+#    $\epsilon = 0.5$. What happens to the share of episodes with a non-zero ratio, and to the
+#    spread of each estimator?
+#
+# <details><summary>Solutions</summary>
+#
+# 1. Drop the test `first_step[state, action] == step` (update at every step): it makes one
+#    update per step, 833, of which 270 repeat a pair already updated in the same episode.
+#    Each of those later-in-time visits has a shorter return than the first visit of the
+#    same pair, so every-visit estimates are more optimistic early on; both converge (Sutton &
+#    Barto section 5.1).
+# 2. Measured (seed 2, 400 batches of 10 episodes): only 0.6 % of the episodes are entirely
+#    greedy (15 % at $\epsilon = 0.2$), and their ratios reach 534 (47.5). 95 % of the
+#    batches have ratio 0 everywhere: their ordinary estimate is 0, far from the true value,
+#    and their weighted estimate does not exist. The ordinary estimator's spread grows from
+#    13.7 to 77; the weighted estimator exists for 22 batches only.
+#
+# </details>
+
+# %% [markdown]
+# ## Summary
+#
+# - Monte Carlo learns $Q(s, a)$ from returns, $G_t = R_{t+1} + \gamma G_{t+1}$, computed
+#   backwards once an episode has ended; first-visit Monte Carlo learns from the return after a
+#   pair's first visit in each episode.
+# - Only the 6 start states can begin an episode, so instead of exploring starts the agent
+#   explores with an epsilon-soft (epsilon-greedy) policy.
+# - On-policy Monte Carlo control, with its defaults (300,000 episodes, 25 million real steps
+#   per agent), gets to 13.7-14.2 expected steps against the optimum's 12.10: not within 10 %.
+#   Q-learning gets to 12.45 (median) with 2 million. Without noise, the best agent's policy
+#   drives from every start cell without a crash, at most one step slower than the optimal one.
+# - Importance sampling learns about one policy from another's episodes; weighted importance
+#   sampling trades a small bias for a far smaller spread than the ordinary estimator's.
+# - Off-policy Monte Carlo control with a greedy target learns only the tail of each episode
+#   after its last non-greedy action: here 0.04 % of the steps driven. Its greedy policy, whose
+#   untried actions keep their optimistic zeros, stands still on the start line and never
+#   finishes.
+#
+# **Next**: [chapter 4](04_td_learning.ipynb) learns from every step as it happens, by
+# bootstrapping on its own estimates: temporal-difference learning.
