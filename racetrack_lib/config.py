@@ -238,16 +238,16 @@ PRESETS = {
 PRESET_AGENTS = {"combined-150": 20}
 
 
-# Monte Carlo control (chapter 3) waits for the end of each episode and learns from its return
-# alone, so it needs many more episodes, explored for longer, and its estimates of the noisy
-# returns a larger floor of the step size: these defaults replace the TD learners' for the two
-# Monte Carlo methods (chapter 3 measures them; options given explicitly still override them).
+# Monte Carlo control (chapter 3) waits for the end of each episode and learns from its returns
+# alone, so it needs many more episodes, explored for longer and to a higher floor: these
+# defaults replace the TD learners' for the two Monte Carlo methods (chapter 3 measures them;
+# options given explicitly still override them).
 # Off-policy Monte Carlo keeps the TD schedule and gets 2,000 episodes: it learns only the last
 # few steps of each episode, its episodes grow longer, not shorter, as epsilon decays, and its
 # greedy policy does not finish (chapter 3 measures all three); more episodes only cost more.
 METHOD_DEFAULTS = {
     "td": {},
-    "mc_on_policy": {"num_episodes": 300_000, "epsilon_decay": 0.99998, "alpha_min": 0.05},
+    "mc_on_policy": {"num_episodes": 1_000_000, "epsilon_decay": 0.99999, "epsilon_min": 0.02},
     "mc_off_policy": {"num_episodes": 2_000},
 }
 
@@ -257,8 +257,8 @@ def for_method(method: str, **overrides: object) -> AgentConfig:
     ``overrides`` on top.
 
     >>> config = for_method("mc_on_policy")
-    >>> config.num_episodes, config.epsilon_decay, config.alpha_min
-    (300000, 0.99998, 0.05)
+    >>> config.num_episodes, config.epsilon_decay, config.epsilon_min
+    (1000000, 0.99999, 0.02)
     """
     if method not in METHOD_DEFAULTS:
         raise RacetrackError(f"method = {method!r} is not one of {', '.join(METHODS)}")

@@ -13,6 +13,7 @@ import pytest
 
 import racetrack_lib
 from racetrack_lib.agent import (
+    TD,
     Learner,
     LoopSettings,
     Schedule,
@@ -21,8 +22,9 @@ from racetrack_lib.agent import (
     run_agent_episodes,
     schedule_of,
 )
-from racetrack_lib.config import Q_LAMBDAS, TARGETS, TRACE_KINDS, AgentConfig, preset
+from racetrack_lib.config import METHODS, Q_LAMBDAS, TARGETS, TRACE_KINDS, AgentConfig, preset
 from racetrack_lib.dyna import COUNTS, LAST, MODEL_KINDS
+from racetrack_lib.mc import OFF_POLICY, ON_POLICY
 from racetrack_lib.mdp import TabularModel
 from racetrack_lib.td import Q_LEARNING, SARSA, td_episode
 from racetrack_lib.traces import ACCUMULATING, REPLACING, EpisodeSettings, traced_episode
@@ -186,16 +188,20 @@ def test_loop_settings_map_every_word_to_its_code():
         assert settings.batch_size == (16 if memory_size > 0 else 0)
         assert settings.planning_steps == planning_steps
         assert settings.gamma == 0.95 and settings.max_steps == 777
+        assert settings.method == TD
         # plain Python numbers: the types the compiled loops are compiled for
         assert type(settings.gamma) is float and type(settings.cut_traces) is bool
         assert all(type(getattr(settings, name)) is int for name in
                    ("target", "trace_kind", "batch_size", "planning_steps", "model_kind",
-                    "max_steps"))
+                    "max_steps", "method"))
         checked += 1
     assert checked == 2 * 2 * 2 * 2 * 2 * 2
     assert set(LoopSettings._fields) == {"gamma", "target", "trace_kind", "cut_traces",
                                          "batch_size", "planning_steps", "model_kind",
-                                         "max_steps"}
+                                         "max_steps", "method"}
+    methods = {method: loop_settings(AgentConfig(method=method)).method for method in METHODS}
+    assert methods == {"td": TD, "mc_on_policy": ON_POLICY, "mc_off_policy": OFF_POLICY}
+    assert len(set(methods.values())) == 3
 
 
 MAX_PARAMETERS = 8

@@ -196,7 +196,7 @@ def test_combined_preset_sets_the_defaults_and_options_override_it():
     summary = json.loads(completed.stdout)
     assert summary["agents"] == 2
     assert summary["config"] == {**PRESETS["combined-150"], "num_episodes": 20,
-                                 "max_episode_steps": 100_000}
+                                 "max_episode_steps": 100_000, "method": "td"}
 
 
 def test_unknown_preset_exits_2():

@@ -21,6 +21,7 @@ from racetrack_lib.dyna import (
     simulate,
 )
 from racetrack_lib.errors import RacetrackError
+from racetrack_lib.mc import new_episode_log
 from racetrack_lib.replay import new_memory
 from racetrack_lib.rules import FINISHED
 from racetrack_lib.td import Transition
@@ -33,7 +34,9 @@ def planning_learner(q_values, dynamics_model, alpha=0.5):
     ``alpha``, every pair visited once, no replay."""
     return Learner(q_values=q_values, visits=np.ones(q_values.shape, dtype=np.int64),
                    step_sizes=np.array([alpha]), traces=new_traces(*q_values.shape),
-                   memory=new_memory(0), dynamics_model=dynamics_model)
+                   memory=new_memory(0), dynamics_model=dynamics_model,
+                   episode_log=new_episode_log(*q_values.shape, 0, enabled=False),
+                   weights=np.zeros((0, q_values.shape[1])))
 
 
 def planning_settings(planning_steps, model_kind="counts", target="q_learning", gamma=1.0):

@@ -208,9 +208,9 @@ def test_the_command_line_takes_the_method_defaults_and_options_override_them():
 
     argv = ["train", "track1", "--method", "mc_on_policy", "--alpha-min", "0.1"]
     args = build_parser(None, _method(argv)).parse_args(argv)
-    assert (args.method, args.num_episodes, args.epsilon_decay) == ("mc_on_policy", 300_000,
-                                                                    0.99998)
-    assert args.alpha_min == 0.1  # given explicitly: not the method's 0.05
+    assert (args.method, args.num_episodes, args.epsilon_decay) == ("mc_on_policy", 1_000_000,
+                                                                    0.99999)
+    assert args.alpha_min == 0.1  # given explicitly
     td_args = build_parser(None, _method(["train", "track1"])).parse_args(["train", "track1"])
     assert (td_args.method, td_args.num_episodes) == ("td", 100_000)
     assert _method(["solve", "track1", "--method", "policy_iteration"]) == "td"

@@ -10,6 +10,7 @@ from scipy import stats
 from racetrack_lib.agent import Learner, loop_settings
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.dyna import new_dynamics_model
+from racetrack_lib.mc import new_episode_log
 from racetrack_lib.replay import (
     ReplayMemory,
     new_memory,
@@ -35,7 +36,9 @@ def replaying_learner(q_values, memory, alpha=0.5):
     every pair visited once, no planning."""
     return Learner(q_values=q_values, visits=np.ones(q_values.shape, dtype=np.int64),
                    step_sizes=np.array([alpha]), traces=new_traces(*q_values.shape),
-                   memory=memory, dynamics_model=new_dynamics_model(0, 0, 0, enabled=False))
+                   memory=memory, dynamics_model=new_dynamics_model(0, 0, 0, enabled=False),
+                   episode_log=new_episode_log(*q_values.shape, 0, enabled=False),
+                   weights=np.zeros((0, q_values.shape[1])))
 
 
 def stored(memory, slot):
