@@ -38,8 +38,8 @@ import racetrack_lib as rl
 from racetrack_lib import mc, plotting
 from racetrack_lib.config import AgentConfig, for_method
 from racetrack_lib.greedy_evaluation import expected_steps_of_greedy
-from racetrack_lib.show import show_beside, show_source
 from racetrack_lib.mc_runs import saved_best_policy, saved_on_policy_run
+from racetrack_lib.show import show_beside, show_source
 from racetrack_lib.training import Learner, train
 
 model = rl.TabularModel.build("track1", noise=0.1)
