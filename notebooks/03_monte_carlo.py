@@ -18,12 +18,13 @@
 # **What you will learn**
 # - the return of an episode, and how first-visit Monte Carlo averages returns into $Q$;
 # - why this chapter explores with an epsilon-soft policy and not with exploring starts;
-# - on-policy Monte Carlo control, as the library implements it, measured exactly against the
-#   optimum of chapter 2 - what Exercise 5.12 of Sutton & Barto asks for, and its output: the
-#   learned policy's noise-free drives from every start cell;
+# - on-policy Monte Carlo control, the method Exercise 5.12 of Sutton & Barto asks for, as the
+#   library implements it, measured exactly against the optimum of chapter 2; and the output the
+#   exercise asks for: the learned policy's noise-free drives from every start cell;
 # - importance sampling, ordinary and weighted, and off-policy Monte Carlo control - and why,
 #   on this track, it learns only the last few steps of each episode;
-# - how Monte Carlo compares with one-step TD learning (chapter 4) at equal real steps.
+# - how Monte Carlo compares with one-step TD learning (chapter 4) at equal *real steps*, the
+#   steps the car actually drives while it learns.
 #
 # **Time**: about 40 minutes. **Needs**: chapters 1 and 2.
 
@@ -61,7 +62,8 @@ print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter
 # Every reward is $-1$, so with $\gamma = 1$ the return from step $t$ is minus the number of
 # steps left, $G_t = -(T - t)$: an unbiased sample of $q_\pi(S_t, A_t)$, the value of taking
 # $A_t$ in $S_t$ and following the policy $\pi$ that drove the episode. Averaging such samples
-# estimates $q_\pi$ with no model and no bootstrapping.
+# estimates $q_\pi$ with no model, and without building one estimate on another (what chapter 4
+# will call bootstrapping).
 #
 # Here is one episode of a driver who knows nothing yet ($Q = 0$, every action at random):
 
@@ -81,8 +83,10 @@ print(f"G_0 = {-steps} (gamma 1); distinct (state, action) pairs: {len(pairs)}, 
 # crash, and standing still there keeps it in the same state. **First-visit** Monte Carlo
 # (Sutton & Barto section 5.1) learns, for each pair, from the return after its *first* visit
 # in the episode only. The library computes all returns in one backward pass, $G \leftarrow
-# \gamma G + R$, and moves $Q$ towards the first-visit ones with the step sizes of chapter 4's
-# schedule (with $\alpha_n = 1/n$ this is exactly the average of the returns):
+# \gamma G + R$, and moves $Q(s, a)$ a step $\alpha_n$ towards each first-visit return, where $n$
+# counts the pair's returns so far. With $\alpha_n = 1/n$ this is exactly the average of the
+# returns; the library's default schedule, $\alpha_n = \max(\alpha_{\min}, \alpha\, n^{-0.7})$
+# (chapter 4 discusses it), gives recent returns more weight:
 
 # %%
 show_beside(mc.learn_first_visits)
@@ -111,8 +115,9 @@ print(f"states that can begin an episode: {len(model.start_states)} of {model.n_
 # %% [markdown]
 # The other remedy keeps the problem as it is: an **epsilon-soft** policy (section 5.4), which
 # gives every action in every state a probability of at least $\epsilon/|\mathcal A|$. The
-# epsilon-greedy policy of chapter 4 is one: with probability $\epsilon$ a random action, else a
-# greedy one, $\epsilon$ decaying with the episode number. Every pair the car reaches keeps being
+# **epsilon-greedy** policy is one: with probability $\epsilon$ a uniformly random action, else
+# a greedy one (ties broken at random), $\epsilon$ decaying with the episode number $e$ as
+# $\epsilon_e = \max(\epsilon_{\min}, \epsilon_0 d^{\,e})$. Every pair the car reaches keeps being
 # tried.
 #
 # ## On-policy Monte Carlo control
@@ -126,13 +131,14 @@ print(f"states that can begin an episode: {len(model.start_states)} of {model.n_
 show_beside(mc.mc_episode)
 
 # %% [markdown]
-# Monte Carlo needs more episodes, explored for longer, than TD learning. Its own defaults are
-# 1,000,000 episodes, with epsilon decaying by 0.99999 per episode to a floor of 0.02. Eight
-# agents with them take minutes, too long for a chapter. They were trained by
+# Monte Carlo has defaults of its own: 1,000,000 episodes, with epsilon decaying by $d = 0.99999$
+# per episode to a floor of 0.02 (the TD learners' defaults decay by 0.998 to 0.01, within about
+# 2,300 episodes). Eight agents with them take too long to train in a chapter. They were trained by
 # `scripts/record_monte_carlo.py` - exactly what `racetrack train track1 --method mc_on_policy
 # --agents 8 --seed 0` trains - and their learning curves are loaded here (a test re-trains the
 # start of the run and checks that it matches these curves number for number). For comparison,
-# 8 one-step Q-learning agents train here with the library's TD defaults (chapter 4 teaches them):
+# 8 one-step Q-learning agents train here with the library's TD defaults (chapter 4 teaches
+# them; here they are a yardstick):
 
 # %%
 on_policy = saved_on_policy_run()
@@ -151,10 +157,20 @@ MC_FINAL = np.median(on_policy.final_expected_steps)
 TD_FINAL = np.median(q_learning.final_expected_steps)
 STEPS_RATIO = np.median(real_steps["on-policy MC"]) / np.median(real_steps["Q-learning"])
 print(f"Monte Carlo's real steps: {STEPS_RATIO:.0f} times Q-learning's")
+band = 1.1 * optimum
+median_curve = np.median(on_policy.greedy_expected_steps, axis=0)
+entered = int(np.flatnonzero(median_curve <= band)[0])
+later_above = int((median_curve[entered + 1:] > band).sum())
+print(f"Monte Carlo's median curve first within 10 % after episode "
+      f"{on_policy.eval_episodes[entered]:,} "
+      f"({np.median(on_policy.eval_env_steps[:, entered]) / 1e6:.1f} M real steps); above the "
+      f"band again at {later_above} of the {len(median_curve) - entered - 1} later evaluations")
 
 # %% [markdown]
-# Both medians end within 10 % of the optimum, but Monte Carlo needs many times Q-learning's
-# real steps for it (printed above). Compared at equal real steps, where Q-learning stops:
+# Both final medians are within 10 % of the optimum, Monte Carlo's only just: its median curve
+# first entered the band after 380,000 episodes and left it again at more than half of the
+# later evaluations. Its agents drove 24 times Q-learning's real steps. Compared at equal real
+# steps, where Q-learning stops (each agent read at its last evaluation within the budget):
 
 # %%
 def median_at(result, real_steps: float) -> float:
@@ -171,7 +187,9 @@ mc_at_budget, td_at_budget = median_at(on_policy, budget), median_at(q_learning,
 print(f"at {budget / 1e6:.1f} M real steps per agent: Q-learning {td_at_budget:.2f}, "
       f"on-policy MC {mc_at_budget:.2f} expected steps (medians)")
 assert MC_FINAL <= 1.1 * optimum and TD_FINAL <= 1.1 * optimum
-assert STEPS_RATIO > 10 and np.isinf(mc_at_budget)
+assert STEPS_RATIO > 10 and np.isinf(mc_at_budget) and round(STEPS_RATIO) == 24
+assert on_policy.eval_episodes[entered] == 380_000
+assert 2 * later_above > len(median_curve) - entered - 1
 
 # %% mystnb={"figure": {"name": "fig-3-1", "caption": "The exact expected steps of the greedy policy while learning, against the real steps each agent has driven: on-policy Monte Carlo control and one-step Q-learning, 8 agents each, with their defaults. Lines are medians, bands interquartile ranges; the grey band is within 10 % of the optimum."}}
 _, ax = plt.subplots(figsize=(8, 4.2))
@@ -193,9 +211,9 @@ print(f"the first 10,000 episodes: {early_steps / 1e6:.1f} M real steps per agen
       f"{on_policy.config.epsilon(10_000):.2f}")
 
 # %% [markdown]
-# Each of those episodes teaches only the pairs it visited, once it has ended. A TD update
-# learns at every step, and passes what it learned to the pairs before it through the
-# bootstrapped target. Chapter 4 builds that learner.
+# Each of those episodes teaches only the pairs it visited, once it has ended. A TD update, by
+# contrast, learns at every step, from a target that builds on the estimate of the next state
+# (chapter 4).
 #
 # ## The exercise's output: drives from every start cell
 #
@@ -238,9 +256,9 @@ assert not any(drive.n_crashes for drive in optimal)
 # %% [markdown]
 # Without noise, the learned policy reaches the finish from every start cell. From four of
 # them it is as fast as the optimal policy; from column 6 it takes a step more. From the
-# rightmost start cell, column 8, it crashes on purpose into the wall and restarts on a random
-# start cell (chapter 4 meets the same choice in SARSA's agents). The optimal policy never
-# crashes here.
+# rightmost start cell, column 8, its greedy action drives into the wall - with the noise off,
+# the crash is the policy's own choice - and the car restarts on a random start cell (chapter 4
+# meets the same choice in SARSA's agents). The optimal policy never crashes here.
 
 # %% [markdown]
 # ## Importance sampling: learning about one policy from another's episodes
@@ -264,8 +282,9 @@ assert not any(drive.n_crashes for drive in optimal)
 # V_{\text{weighted}} = \frac{\sum_i \rho_i G_i}{\sum_i \rho_i} .
 # $$
 #
-# A greedy $\pi$ gives an action it would not take probability 0: one exploratory action
-# anywhere in an episode makes its ratio 0. To see both estimators at work, let $b$ be
+# A greedy $\pi$ gives an action it would not take probability 0: one non-greedy action
+# anywhere in an episode makes its ratio 0 (a random draw that happens to pick a greedy action
+# does not). To see both estimators at work, let $b$ be
 # epsilon-greedy ($\epsilon = 0.2$) around the optimal policy of chapter 2, and estimate the
 # value of that optimal policy from the start line, whose exact value we know: minus the
 # optimum. `drive_episode` logs $b(A_t \mid S_t)$; $\pi$ breaks ties at random, so it gives
@@ -299,18 +318,22 @@ with np.errstate(invalid="ignore"):  # a batch with no greedy episode has no wei
 print(f"episodes that the greedy policy could have driven (ratio > 0): "
       f"{(ratios > 0).mean():.0%}; largest ratio {ratios.max():.1f}")
 print(f"true value from the start line: {-optimum:.2f}")
-print(f"estimates from 10 episodes, over 400 batches: ordinary mean {ordinary.mean():.2f}, "
-      f"std {ordinary.std():.2f}; weighted mean {np.nanmean(weighted):.2f}, std "
-      f"{np.nanstd(weighted):.2f} ({np.isnan(weighted).sum()} batches without one)")
-assert 8 < ordinary.std() / np.nanstd(weighted) < 10
+print(f"estimates from 10 episodes, over 400 batches: ordinary mean {ordinary.mean():.2f} "
+      f"(standard error {ordinary.std() / np.sqrt(400):.2f}), std {ordinary.std():.2f}; "
+      f"weighted mean {np.nanmean(weighted):.2f}, std {np.nanstd(weighted):.2f} "
+      f"({np.isnan(weighted).sum()} batches without one)")
+both = ~np.isnan(weighted)  # the batches that have both estimates
+print(f"over the {both.sum()} batches with both: std ordinary {ordinary[both].std():.2f}, "
+      f"weighted {weighted[both].std():.2f}")
+assert ordinary[both].std() > 5 * weighted[both].std()
 
 # %% [markdown]
-# Only the episodes with no exploratory action have a ratio above 0, and their ratio, the
-# product of $1/b(A_t \mid S_t)$, is large. Ordinary importance sampling averages a few large
-# terms and many zeros: over the batches its mean is near the true value, but single estimates
-# scatter widely. The weighted estimate is the average of the greedy episodes' returns,
-# weighted by their ratios; its spread is about a ninth of the ordinary one's, at the price
-# of having no estimate at all from a batch with no greedy episode.
+# Only the episodes with no non-greedy action have a ratio above 0, and their ratio, the
+# product of $\pi(A_t \mid S_t)/b(A_t \mid S_t)$, is large. Ordinary importance sampling
+# averages a few large terms and many zeros, and single estimates scatter widely. The weighted
+# estimate is the average of the greedy episodes' returns, weighted by their ratios; on the
+# batches that have both, its spread is a small fraction of the ordinary one's (printed above),
+# at the price of having no estimate at all from a batch with no greedy episode.
 
 # %% [markdown]
 # ## Off-policy Monte Carlo control
@@ -321,7 +344,8 @@ assert 8 < ordinary.std() / np.nanstd(weighted) < 10
 # return (eq. 5.8). Going backwards through the episode, the weight $W$ of the return from
 # step $t$ is the ratio of the steps after it. Once an action is one the greedy policy would
 # not take, every earlier step's ratio is 0, and learning stops: only the **tail** of the
-# episode after its last non-greedy action teaches anything.
+# episode after its last non-greedy action teaches anything. (The library counts in the tail the
+# step where learning stops too: that pair is updated before the test.)
 
 # %%
 show_beside(mc.learn_weighted_importance)
@@ -335,7 +359,7 @@ show_beside(mc.learn_weighted_importance)
 off_config = for_method("mc_off_policy")
 off_learner = Learner.new(model, off_config)
 rng = np.random.default_rng(0)
-off_steps, tails, standing = [], [], []
+off_steps, tails = [], []
 for episode in range(off_config.num_episodes):
     steps, finished = mc.drive_episode(model.tables, off_learner.q_values,
                                        off_learner.episode_log, off_config.epsilon(episode),
@@ -345,15 +369,13 @@ for episode in range(off_config.num_episodes):
         off_learner.q_values, off_learner.visits, off_learner.weights, off_learner.episode_log,
         steps, off_config.gamma))
     off_steps.append(steps)
-    states = off_learner.episode_log.states[:steps]
-    standing.append(np.count_nonzero(states[1:] == states[:-1]))  # S_t+1 = S_t: stood still
-off_steps, tails, standing = np.array(off_steps), np.array(tails), np.array(standing)
-print(f"{'episodes':>11} {'epsilon':>8} {'mean T':>8} {'standing':>9} {'mean tail':>10} "
+off_steps, tails = np.array(off_steps), np.array(tails)
+print(f"{'episodes':>11} {'epsilon':>8} {'mean T':>8} {'mean tail':>10} "
       f"{'tail > 1':>9} {'whole':>6}")
 for first in range(0, off_config.num_episodes, 400):
     block = slice(first, first + 400)
     print(f"{first + 1:>5}-{first + 400:<5} {off_config.epsilon(first + 399):>8.3f} "
-          f"{off_steps[block].mean():>8.0f} {standing[block].mean():>9.0f} "
+          f"{off_steps[block].mean():>8.0f} "
           f"{tails[block].mean():>10.2f} "
           f"{(tails[block] > 1).mean():>9.0%} {(tails[block] == off_steps[block]).mean():>6.0%}")
 print(f"steps learned from: {tails.sum():,} of {off_steps.sum():,} "
@@ -365,11 +387,11 @@ print(f"steps learned from: {tails.sum():,} of {off_steps.sum():,} "
 # couple of steps long, and not one episode of the 2,000 is learned whole. And the episodes
 # grow longer, not shorter.
 #
-# The reason is in the table $Q$. It starts at 0, above every true value. After its update,
-# $Q(S_t, A_t)$ is a negative return, so $A_t$ stays greedy only if every other action of $S_t$
-# has been updated too, and has a lower value; an action never updated keeps its 0 and is the
-# greedy one. A tail can only pass through states whose nine actions have all been learned,
-# and pairs are learned only at the end of tails:
+# The table $Q$ starts at 0, above every true value. After its update, $Q(S_t, A_t)$ is a
+# negative return, so $A_t$ stays greedy only if every other action of $S_t$ has been updated
+# too, with a value no higher; an action never updated keeps its 0 and is the greedy one. The
+# loop above does not record why each tail stopped, so the next cell replays the question on
+# the final table; it counts how many visited states still have an action never updated:
 
 # %%
 updated_actions = (off_learner.visits > 0).sum(axis=1)
@@ -390,18 +412,14 @@ assert np.isinf(off_value) and stays and (updated_actions == 9).sum() < visited.
 assert all(off_learner.visits[s].sum() == 0 for s in stays)
 
 # %% [markdown]
-# The greedy policy drives towards actions that were never updated. On the start line, where
-# every episode begins, tails of a step or two rarely arrive: on the start cells where the
-# greedy policy stands still, no action has ever been updated, all nine keep $Q = 0$ and tie, and
-# the random tie-break picked an action that keeps the car at rest. A policy that stands still
-# for ever never finishes: its exact value is infinite. The less the agent explores, the more it
-# follows that greedy policy: the table shows the steps spent standing still growing from 431
-# to 1,029 per episode.
+# No action of the start line, where every episode begins, was updated in 2,000 episodes:
+# there all nine actions keep $Q = 0$ and tie. The greedy policy evaluated here breaks those
+# ties once, at random, and on 3 of the 6 start cells picked an action that keeps the car at
+# rest. A policy that stands still for ever never finishes: its exact value is infinite.
 #
-# Sutton & Barto (section 5.7) note
-# that off-policy Monte Carlo control learns slowly when non-greedy actions are common, because
-# it learns only from tails. Temporal-difference learning (chapter 4) learns Q-learning's greedy
-# values from every single step instead.
+# Sutton & Barto (section 5.7) warn that this method learns only from the tails of episodes,
+# and so slowly when non-greedy actions are common. Temporal-difference learning (chapter 4)
+# learns the greedy policy's values from every step.
 
 # %% [markdown]
 # ## Explore
@@ -467,7 +485,8 @@ widgets.interact(
 #    greedy (15 % at $\epsilon = 0.2$), and their ratios reach 534 (47.5). 95 % of the
 #    batches have ratio 0 everywhere: their ordinary estimate is 0, far from the true value,
 #    and their weighted estimate does not exist. The ordinary estimator's spread grows from
-#    13.7 to 77; the weighted estimator exists for 22 batches only.
+#    13.7 to 77, and its mean drifts to -16.2; the weighted estimator exists for 22 batches
+#    only, with a mean of -12.00 and a spread of 0.85.
 #
 # </details>
 
@@ -485,11 +504,12 @@ widgets.interact(
 #   Without noise, the best agent's policy finishes from every start cell, from four of them as
 #   fast as the optimal policy.
 # - Importance sampling learns about one policy from another's episodes; weighted importance
-#   sampling trades a small bias for a far smaller spread than the ordinary estimator's.
+#   sampling has a far smaller spread than the ordinary estimator, and no estimate from a batch
+#   without a greedy episode.
 # - Off-policy Monte Carlo control with a greedy target learns only the tail of each episode
 #   after its last non-greedy action: here 0.04 % of the steps driven, and no action of the
-#   start line in 2,000 episodes. There its greedy policy breaks ties between optimistic zeros,
-#   stands still on 3 of the 6 start cells, and never finishes.
+#   start line in 2,000 episodes. There its greedy policy breaks ties between zeros, stands
+#   still on 3 of the 6 start cells, and never finishes.
 #
 # **Next**: [chapter 4](04_td_learning.ipynb) learns from every step as it happens, by
 # bootstrapping on its own estimates: temporal-difference learning.
