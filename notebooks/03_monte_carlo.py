@@ -424,24 +424,24 @@ assert all(off_learner.visits[s].sum() == 0 for s in stays)
 # %% [markdown]
 # ## Explore
 #
-# The explorer trains 4 on-policy Monte Carlo agents with your settings for 20,000 episodes
-# (evaluated every 1,000) and draws their exact learning curves against real steps. So that it
+# The explorer trains 4 on-policy Monte Carlo agents with your settings for 10,000 episodes
+# (evaluated every 500) and draws their exact learning curves against real steps. So that it
 # retrains in seconds, it opens on a faster schedule than the Monte Carlo defaults: epsilon
-# decays by 0.9997 per episode and reaches its floor of 0.02 after about 13,000 episodes.
+# decays by 0.9994 per episode and reaches its floor of 0.02 after about 6,500 episodes.
 #
 # **Question**: Monte Carlo's defaults decay epsilon slowly. Set the decay to the TD default,
 # 0.998, so that epsilon reaches its floor after about 2,000 episodes. Where does the median
-# curve end after 20,000 episodes? Then try a floor of 0.1 instead of 0.02.
+# curve end after 10,000 episodes? Then try a floor of 0.1 instead of 0.02.
 
 # %%
-def explore_monte_carlo(track: str = "track1", epsilon_decay: float = 0.9997,
+def explore_monte_carlo(track: str = "track1", epsilon_decay: float = 0.9994,
                         epsilon_min: float = 0.02, alpha_power: float = 0.7,
                         alpha_min: float = 0.02) -> None:
-    """Train 4 on-policy Monte Carlo agents for 20,000 episodes; draw their learning curves."""
+    """Train 4 on-policy Monte Carlo agents for 10,000 episodes; draw their learning curves."""
     explorer_config = for_method("mc_on_policy", epsilon_decay=epsilon_decay,
                                  epsilon_min=epsilon_min, alpha_power=alpha_power,
-                                 alpha_min=alpha_min, num_episodes=20_000)
-    result = train(explorer_config, track, n_agents=4, seed=0, eval_every=1_000, n_jobs=2)
+                                 alpha_min=alpha_min, num_episodes=10_000)
+    result = train(explorer_config, track, n_agents=4, seed=0, eval_every=500, n_jobs=2)
     _, ax = plt.subplots(figsize=(7.5, 4))
     plotting.plot_learning_curves({"on-policy Monte Carlo": result}, ax=ax)
     ax.set_title(f"{track}: final median {np.median(result.final_expected_steps):.2f} steps, "
@@ -456,7 +456,7 @@ slider = {"continuous_update": False, **labels}  # retrain on release, not while
 widgets.interact(
     explore_monte_carlo,
     track=widgets.Dropdown(options=["track1", "track2"], **labels),
-    epsilon_decay=widgets.FloatLogSlider(value=0.9997, base=10, min=-0.001, max=0,
+    epsilon_decay=widgets.FloatLogSlider(value=0.9994, base=10, min=-0.001, max=0,
                                          step=0.00001, readout_format=".5f", **slider),
     epsilon_min=widgets.FloatSlider(value=0.02, min=0.0, max=0.5, step=0.01, **slider),
     alpha_power=widgets.FloatSlider(value=0.7, min=0.0, max=1.0, step=0.05,

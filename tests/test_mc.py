@@ -86,8 +86,8 @@ def test_updates_match_a_dictionary_reference_on_logged_episodes(model, method):
     row = lambda q, s: [q[s, a] for a in range(N_ACTIONS)]  # noqa: E731
     step_sizes = config.step_sizes()
     tails, lengths = [], []
-    for episode_number in range(60):
-        epsilon = max(0.05, 0.97**episode_number)
+    for episode_number in range(30):
+        epsilon = max(0.05, 0.9**episode_number)
         before = learner.q_values.copy()
         steps, finished = drive_episode(model.tables, learner.q_values, learner.episode_log,
                                         epsilon, config.max_episode_steps, rng)
