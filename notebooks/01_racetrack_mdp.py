@@ -35,6 +35,7 @@ import numpy as np
 
 import racetrack_lib as rl
 from racetrack_lib import plotting, rules
+from racetrack_lib.exercises import ch01 as exercises
 from racetrack_lib.show import show_source
 
 # %% [markdown]
@@ -337,6 +338,66 @@ for name, model_of_track in models.items():  # noise 0.1
 # Crashing on purpose follows from rule 4, which sends a crashed car to a random start cell: a
 # crash is a move the rules allow, and an optimal driver uses it when it pays.
 #
+# ## Your turn: write the rules
+#
+# The library's rules work on whole grids at once, compiled for speed. Here you write them for
+# one car, in plain Python. Each check below calls your function on hundreds of inputs, compares
+# its answers with the library's, and stops at the first one that differs: it names the input,
+# what was expected, what came back, and the idea you missed. Once your function is right, the
+# check uses it on every move of track 1.
+#
+# **Exercise 1.1: the velocity update.** Write `next_velocity(v_up, v_right, dv_up, dv_right,
+# on_start)` for rule 2: it returns the new velocity `(v_up, v_right)`. `on_start` says whether
+# the car is on the start line. `rules.MAX_SPEED` is 4.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "next_velocity", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def next_velocity(v_up, v_right, dv_up, dv_right, on_start):
+    ### BEGIN SOLUTION
+    new_up = min(max(v_up + dv_up, 0), rules.MAX_SPEED)
+    new_right = min(max(v_right + dv_right, 0), rules.MAX_SPEED)
+    if (new_up, new_right) == (0, 0) and not on_start:
+        return v_up, v_right  # never at rest off the start line
+    return new_up, new_right
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_next_velocity", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_next_velocity(next_velocity)
+
+# %% [markdown]
+# **Exercise 1.2: the outcome of a move.** Write `move_outcome(track, row, col, v_up, v_right)`
+# for rule 4: a car on cell `(row, col)` moves with the (already updated) velocity `(v_up,
+# v_right)`. Return `rules.FINISHED` if it crosses the finish line, `rules.CRASHED` if it
+# crashes, and otherwise the end cell `(row - v_up, col + v_right)`. Walk the groups of
+# `rules.path_cells(v_up, v_right)` in order (a cell is given as rows down and columns right from
+# the car's cell); `track.cells[r, c]` holds a cell's code, `WALL`, `TRACK`, `START` or
+# `FINISH` (imported below).
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "move_outcome", "locked": false, "schema_version": 3, "solution": true, "task": false}
+from racetrack_lib.track import FINISH, WALL
+
+
+def move_outcome(track, row, col, v_up, v_right):
+    ### BEGIN SOLUTION
+    n_rows, n_cols = track.shape
+    for _, cells in rules.path_cells(v_up, v_right):
+        codes = []
+        for d_row, d_col in cells:
+            r, c = row + d_row, col + d_col
+            on_grid = 0 <= r < n_rows and 0 <= c < n_cols
+            codes.append(track.cells[r, c] if on_grid else WALL)  # off the grid: a wall
+        if FINISH in codes:  # the finish wins a tie with a wall
+            return rules.FINISHED
+        if WALL in codes:
+            return rules.CRASHED
+    return row - v_up, col + v_right
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_move_outcome", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_move_outcome(move_outcome)
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. Count the states of track 2 by hand from its grid, and check your count against

@@ -36,6 +36,7 @@ which `make notebooks` uses to store the outputs in the .ipynb)::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -197,8 +198,11 @@ def execute_notebook(path: Path, timeout: float = CELL_TIMEOUT, name: str | None
         on_notebook_start=kernel_started, on_cell_execute=cell_started,
         on_cell_executed=cell_finished)
     start = time.monotonic()
+    # the chapters as written hold every exercise's solution: a check that does not pass stops
+    # the chapter (racetrack_lib.exercises.checking)
+    kernel_environment = dict(os.environ, RACETRACK_CHECKS_RAISE="1")
     try:
-        client.execute()
+        client.execute(env=kernel_environment)
     except (CellTimeoutError, CellExecutionError, DeadKernelError) as error:
         where = describe_cell(notebook, running["index"]) if running else "before its first cell"
         if watch and watch[0].stalled:
