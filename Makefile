@@ -12,7 +12,7 @@ PYTEST_NOTEBOOKS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbva
 # order): 6 minutes instead of 9 on a 2-core machine
 PYTEST_PARALLEL := -n 2 --dist loadfile
 
-.PHONY: test book check-book notebooks benchmark lab upgrade-check clean
+.PHONY: test book check-book notebooks student benchmark lab upgrade-check clean
 
 # Reinstall only when the dependency list or the tested versions change (the package itself is
 # installed editable).
@@ -31,15 +31,18 @@ $(VENV)/.installed-lab: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(PIP_INSTALL) --editable '.[lab,test]'
 	touch $@
 
-## make test: lint, the library's tests, every chapter re-executed and compared by nbval, and the
-## browser tests (tests/browser: the HTML book, built with every chapter executed as `make book`
-## does, and chapter 4 in JupyterLab, in Debian's Chromium, which ensure_chromium.py installs when
-## it is missing)
-test: $(VENV)/.installed-test
+## make test: lint, the library's tests, the student edition of every chapter re-executed and
+## compared by nbval, and the browser tests (tests/browser: the HTML book, built with every chapter
+## executed as `make book` does, chapter 4 in JupyterLab and an exercise of chapter 1's student
+## edition typed in, in Debian's Chromium, which ensure_chromium.py installs when it is missing)
+# nbval runs the student edition: every chapter with no exercise solved must run from top to
+# bottom and print what the chapter prints; the chapters with their solutions run (every check
+# must pass) in the book build of tests/browser/test_book_html.py.
+test: $(VENV)/.installed-test student
 	$(BIN)/python scripts/ensure_chromium.py
 	$(BIN)/python scripts/fetch_web_assets.py  # once, before two test workers could both fetch
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_NOTEBOOKS) tests notebooks
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_NOTEBOOKS) tests student
 
 ## make check-book: build the book (every chapter executed) and run the browser tests on it
 check-book: $(VENV)/.installed-test book
@@ -62,6 +65,12 @@ notebooks: $(VENV)/.installed-test
 		$(BIN)/jupytext --to ipynb --update "$$chapter" || exit 1; \
 		$(BIN)/python scripts/notebook_execution.py --write "$${chapter%.py}.ipynb" || exit 1; \
 	done
+
+## make student: write the student edition into student/ (not committed): every chapter with the
+## solution of each coding exercise replaced by a stub that raises NotImplementedError, the hidden
+## solutions of the other exercises removed (scripts/student_edition.py)
+student: $(VENV)/.installed-test
+	$(BIN)/python scripts/student_edition.py --out student
 
 ## make benchmark: speed measurements (on demand, never part of the tests)
 benchmark: $(VENV)/.installed-test
