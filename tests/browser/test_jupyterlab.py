@@ -1,10 +1,14 @@
-"""Chapter 4 in a real JupyterLab, as a reader uses it: open it, run all cells, move a slider.
+"""The chapters in a real JupyterLab, as a reader uses them.
 
-The test starts its own JupyterLab server on 127.0.0.1 (a free port, a random token, settings and
+The tests start one JupyterLab server on 127.0.0.1 (a free port, a random token, settings and
 workspaces in a temporary folder) on a copy of chapter 4 with its outputs cleared, so every
-output it sees was made by this run. It then drives Chromium: Run > Run All Cells, waits until
-every cell has run, checks there is no error output, drags the explorer's alpha slider and waits
-for the explorer to retrain and redraw its learning-curve figure.
+output they see was made by this run, and on chapter 1's student edition. They drive Chromium:
+
+- chapter 4: Run > Run All Cells, wait until every cell has run, check there is no error output,
+  drag the explorer's alpha slider and wait for the explorer to retrain and redraw its figure;
+- chapter 1's student edition: run all cells (the unsolved exercises must not stop it), then type
+  a wrong answer to exercise 1.1 into its cell as a reader would, run it and its check and read
+  the check's message; then type the right answer and see the check pass.
 """
 
 from __future__ import annotations
@@ -25,9 +29,13 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from .support import ROOT
 
+sys.path.insert(0, str(ROOT / "scripts"))
+from student_edition import student_notebook  # noqa: E402
+
 pytestmark = pytest.mark.browser
 
 CHAPTER = "04_td_learning.ipynb"
+STUDENT_CHAPTER = "01_racetrack_mdp.ipynb"  # in the folder's student/ subfolder
 RUN_ALL_TIMEOUT_S = 240  # chapter 4 executes in about 25 s; CI machines are slower
 RETRAIN_TIMEOUT_MS = 120_000
 STDERR = "application/vnd.jupyter.stderr"  # how JupyterLab marks error and stderr outputs
@@ -63,6 +71,10 @@ def jupyterlab(tmp_path_factory):
             cell.outputs, cell.execution_count = [], None
     notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, folder / CHAPTER)
+    (folder / "student").mkdir()
+    instructor = nbformat.read(ROOT / "notebooks" / STUDENT_CHAPTER, as_version=4)
+    nbformat.write(student_notebook(instructor, STUDENT_CHAPTER),
+                   folder / "student" / STUDENT_CHAPTER)
     # every cell in the page (no virtual scrolling), so the test can see them all
     settings = folder / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
@@ -96,7 +108,7 @@ def jupyterlab(tmp_path_factory):
         log.close()
 
 
-def wait_for_kernel(page, base_url: str, token: str) -> None:
+def wait_for_kernel(page, base_url: str, token: str, chapter: str = CHAPTER) -> None:
     """Wait until the server has started the notebook's kernel and the page shows it idle.
 
     (The page's indicator can read "idle" for a moment before its session exists; running cells
@@ -106,7 +118,7 @@ def wait_for_kernel(page, base_url: str, token: str) -> None:
     while True:
         with urllib.request.urlopen(f"{base_url}/api/sessions?token={token}") as response:
             sessions = json.load(response)
-        if any(session["path"].endswith(CHAPTER) and session.get("kernel")
+        if any(session["path"].endswith(chapter) and session.get("kernel")
                for session in sessions):
             break
         assert time.monotonic() < deadline, "JupyterLab did not start the chapter's kernel"
@@ -126,10 +138,10 @@ def run_all_cells(page) -> None:
         pass  # no question asked
 
 
-def wait_until_every_cell_ran(page, notebook) -> None:
+def wait_until_every_cell_ran(page, notebook, timeout_s: float = RUN_ALL_TIMEOUT_S) -> None:
     """Every code cell's prompt shows an execution count ([12]:), none is waiting ([*]:) or
     unrun ([ ]:); fails at once, with the error, if a cell writes to stderr (a traceback)."""
-    deadline = time.monotonic() + RUN_ALL_TIMEOUT_S
+    deadline = time.monotonic() + timeout_s
     while True:
         errors = notebook.locator(f"[data-mime-type='{STDERR}']").all_inner_texts()
         assert errors == [], f"a cell failed:\n{errors[0][-3000:]}"
@@ -181,3 +193,62 @@ def test_chapter_4_runs_and_its_alpha_slider_retrains(page, jupyterlab):
             const figure = document.querySelector('.widget-interact .jp-OutputArea-output img');
             return figure !== null && figure.getAttribute('src') !== before;
         }""", arg=figure_before, timeout=RETRAIN_TIMEOUT_MS, polling=500)
+
+
+WRONG_ANSWER = """def next_velocity(v_up, v_right, dv_up, dv_right, on_start):
+    return v_up + dv_up, v_right + dv_right"""
+RIGHT_ANSWER = """def next_velocity(v_up, v_right, dv_up, dv_right, on_start):
+    new = (min(max(v_up + dv_up, 0), 4), min(max(v_right + dv_right, 0), 4))
+    if new == (0, 0) and not on_start:
+        return v_up, v_right
+    return new"""
+
+
+def type_into_cell_and_run(page, cell, text: str) -> None:
+    """Replace a cell's code by `text` as a reader would (click, select all, type), then run it
+    with Shift+Enter. The text goes in as typed input, without the editor's auto-indentation."""
+    editor = cell.locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(text)
+    page.keyboard.press("Shift+Enter")
+
+
+def check_output_after_running(page, exercise_cell, check_cell, answer: str) -> str:
+    """Type `answer` into the exercise's cell, run it and then its check; return the check's
+    output once it is there."""
+    before = check_cell.locator(".jp-InputPrompt").inner_text()
+    type_into_cell_and_run(page, exercise_cell, answer)
+    check_cell.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    deadline = time.monotonic() + 60
+    while True:  # the check has run when its prompt shows a new execution count
+        prompt = check_cell.locator(".jp-InputPrompt").inner_text()
+        if prompt != before and re.search(r"\[\d+\]", prompt):
+            return check_cell.locator(".jp-OutputArea").inner_text()
+        assert time.monotonic() < deadline, f"the check did not run (prompt {prompt!r})"
+        page.wait_for_timeout(250)
+
+
+def test_a_student_types_a_wrong_then_a_right_answer_and_the_check_says_so(page, jupyterlab):
+    base_url, token = jupyterlab
+    page.goto(f"{base_url}/lab/tree/student/{STUDENT_CHAPTER}?token={token}")
+    wait_for_kernel(page, base_url, token, STUDENT_CHAPTER)
+    notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
+    run_all_cells(page)
+    wait_until_every_cell_ran(page, notebook)
+    exercise_cell = notebook.locator(".jp-CodeCell").filter(has=page.locator(
+        ".jp-InputArea", has_text="def next_velocity(v_up, v_right, dv_up, dv_right, on_start):"))
+    check_cell = notebook.locator(".jp-CodeCell").filter(has=page.locator(
+        ".jp-InputArea", has_text="exercises.check_next_velocity(next_velocity)"))
+    assert "raise NotImplementedError()" in exercise_cell.inner_text()
+    assert "not yet implemented" in check_cell.locator(".jp-OutputArea").inner_text()
+
+    wrong = check_output_after_running(page, exercise_cell, check_cell, WRONG_ANSWER)
+    assert "✗ next_velocity is not right yet" in wrong, wrong
+    assert "Hint (the speed limit)" in wrong and "expected" in wrong and "Traceback" not in wrong
+
+    right = check_output_after_running(page, exercise_cell, check_cell, RIGHT_ANSWER)
+    assert "✓ next_velocity agrees with the library" in right, right
+    assert "Used on track 1" in right
