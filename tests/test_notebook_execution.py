@@ -168,3 +168,17 @@ def test_a_lost_wake_up_costs_one_slice_not_the_whole_timeout():
     # the book's channel polls in slices and finds it at the end of the first one
     msg_type, seconds = asyncio.run(wait_for_reply_after_a_send(SlicedPollChannel, 3))
     assert msg_type == "execute_reply" and seconds < 1.5
+
+
+def test_an_exercise_check_that_does_not_pass_stops_the_chapter(tmp_path):
+    """The chapters hold every exercise's solution: the executor runs them with
+    RACETRACK_CHECKS_RAISE=1, so a check that fails (or finds a stub) is an error."""
+    notebook = write_notebook(
+        tmp_path / "exercise.ipynb",
+        "from racetrack_lib.exercises import ch01 as exercises",
+        "def next_velocity(v_up, v_right, dv_up, dv_right, on_start):\n"
+        "    return v_up + dv_up, v_right + dv_right",
+        "exercises.check_next_velocity(next_velocity)")
+    with pytest.raises(ChapterExecutionError, match=r"(?s)code cell 3.*ExerciseNotPassed.*"
+                                                    r"the speed limit"):
+        execute_notebook(notebook, timeout=120)
