@@ -30,7 +30,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from .support import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from student_edition import student_notebook  # noqa: E402
+from student_edition import student_notebook
 
 pytestmark = pytest.mark.browser
 
