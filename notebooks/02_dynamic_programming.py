@@ -35,6 +35,7 @@ import numpy as np
 
 import racetrack_lib as rl
 from racetrack_lib import dp, plotting, policy
+from racetrack_lib.exercises import ch02 as exercises
 from racetrack_lib.show import show_source
 from racetrack_lib.track import WALL
 
@@ -519,6 +520,85 @@ widgets.interact(
                               **labels),
     episode_seed=widgets.IntSlider(value=7, min=0, max=20, description="episode seed", **labels),
 );
+
+# %% [markdown]
+# ## Your turn: a backup and an evaluation
+#
+# The library computes a whole sweep at once, with array lookups. Here you write the two
+# computations of this chapter yourself, in plain Python and NumPy. Each check below calls your
+# function on many inputs (random value arrays, states where an action finishes or crashes,
+# policies on track 1 and on a small test track), compares its answers with the library's, and
+# stops at the first one that differs: it names the input, what was expected, what came back,
+# and the idea you missed. Once your function is right, the check uses it on track 1.
+#
+# **Exercise 2.1: one Bellman optimality backup.** Write `bellman_backup(model, values, state,
+# gamma)`: the new value of one state in a sweep of value iteration,
+# $\max_a \big\{ -1 + \gamma \big[(1 - p)\, V(s'_a) + p\, V(s'_0)\big] \big\}$, as a float.
+# `values` holds $V$ for every state (shape `(model.n_states,)`); `model.next_states[state, a]`
+# holds the two successors of action `a` ($s'_a$, then $s'_0$), each a state, `rl.FINISHED` or
+# `rl.CRASHED`; `model.noise` is $p$ and `model.start_states` are the start states. Loop over the
+# nine actions (`model.n_actions`) and give the two special successors their values yourself.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "bellman_backup", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def bellman_backup(model, values, state, gamma):
+    ### BEGIN SOLUTION
+    crash_value = values[model.start_states].mean()  # the car restarts on a random start cell
+
+    def value_of(successor):
+        if successor == rl.FINISHED:
+            return 0.0
+        if successor == rl.CRASHED:
+            return crash_value
+        return values[successor]
+
+    best = -np.inf
+    for action in range(model.n_actions):
+        intended, noisy = model.next_states[state, action]
+        next_value = (1 - model.noise) * value_of(intended) + model.noise * value_of(noisy)
+        best = max(best, -1 + gamma * next_value)
+    return best
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_bellman_backup", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_bellman_backup(bellman_backup)
+
+# %% [markdown]
+# **Exercise 2.2: iterative policy evaluation.** The chapter evaluated a policy with one linear
+# solve. Sutton & Barto's *iterative* policy evaluation (section 4.1) reaches the same values by
+# sweeps: start from $V = 0$ and apply the Bellman expectation equation as an update to every
+# state, each sweep from the previous sweep's values,
+# $V_{k+1}(s) = -1 + \gamma \big[(1 - p)\, V_k(s'_{\pi(s)}) + p\, V_k(s'_0)\big]$, until the
+# largest change of a sweep, $\max_s \lvert V_{k+1}(s) - V_k(s) \rvert$, is below `tolerance`.
+# Write `evaluate_policy(model, policy, gamma, tolerance)` for a deterministic policy
+# (`policy[s]` is the action taken in state `s`); it returns $V^\pi$, shape `(model.n_states,)`.
+# Compute each sweep with whole arrays, as `dp.backup` does. The check compares your values with
+# the exact solve of `rl.policy_evaluation`, to $10^{-6}$ at every state. It only gives policies
+# that finish from every state: with $\gamma = 1$ the values of one that never finishes fall for
+# ever, and so would your loop.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "evaluate_policy", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def evaluate_policy(model, policy, gamma, tolerance):
+    ### BEGIN SOLUTION
+    states = np.arange(model.n_states)
+    intended = model.next_states[states, policy, 0]  # s'_a of each state's action
+    noisy = model.next_states[states, policy, 1]  # s'_0
+    values = np.zeros(model.n_states)
+    while True:
+        crash_value = values[model.start_states].mean()
+        # as in dp.backup: index -1 (FINISHED) reads 0, index -2 (CRASHED) the crash value
+        extended = np.concatenate([values, [crash_value, 0.0]])
+        new_values = -1 + gamma * ((1 - model.noise) * extended[intended]
+                                   + model.noise * extended[noisy])
+        largest_change = np.abs(new_values - values).max()
+        values = new_values
+        if largest_change < tolerance:
+            return values
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_evaluate_policy", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_evaluate_policy(evaluate_policy)
 
 # %% [markdown]
 # ## Exercises
