@@ -37,6 +37,7 @@ import numpy as np
 import racetrack_lib as rl
 from racetrack_lib import greedy_evaluation, plotting, policy, step_size, td
 from racetrack_lib.config import AgentConfig
+from racetrack_lib.exercises import ch04 as exercises
 from racetrack_lib.policy_analysis import (
     analyse_policy,
     crash_probabilities,
@@ -45,6 +46,7 @@ from racetrack_lib.policy_analysis import (
 from racetrack_lib.show import show_source
 from racetrack_lib.training import Learner, run_episodes, train
 
+# %%
 model = rl.TabularModel.build("track1", noise=0.1)
 optimum = rl.expected_steps_from_start(model, rl.value_iteration(model).values)
 print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter 2)")
@@ -626,6 +628,61 @@ widgets.interact(
                                          readout_format=".4f", **slider),
     epsilon_min=widgets.FloatSlider(value=0.01, min=0.0, max=0.5, step=0.01, **slider),
 );
+
+# %% [markdown]
+# ## Your turn: explore, then bootstrap
+#
+# The library chooses actions and computes targets in compiled code, for the agent's whole table.
+# Here you write both for one state, in plain Python. Each check below calls your function on
+# dozens of inputs, compares its answers with the library's, and stops at the first one that
+# differs: it names the input, what was expected, what came back, and the idea you missed. Once
+# your function is right, the check puts it to work.
+#
+# **Exercise 4.1: epsilon-greedy's probabilities.** Write `action_probabilities(q_row, epsilon)`.
+# `q_row` holds the nine action values $Q(s, \cdot)$ of one state (a NumPy array); return the
+# probability $\pi(a \mid s)$ with which this chapter's agent takes each action there, as 9
+# numbers in action order. Recall how it chooses: with probability $\epsilon$ an action drawn
+# uniformly from all nine, otherwise a greedy one, ties broken uniformly at random. Once right,
+# the check evaluates exactly, on track 1, the driver that explores with your probabilities around
+# the optimal action values of chapter 2.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "action_probabilities", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def action_probabilities(q_row, epsilon):
+    ### BEGIN SOLUTION
+    n_actions = len(q_row)
+    probabilities = np.full(n_actions, epsilon / n_actions)  # exploring: any action, greedy or not
+    greedy = np.flatnonzero(q_row == q_row.max())  # every action tied for the largest value
+    probabilities[greedy] += (1 - epsilon) / len(greedy)  # not exploring: one of them at random
+    return probabilities
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_action_probabilities", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_action_probabilities(action_probabilities)
+
+# %% [markdown]
+# **Exercise 4.2: the two targets.** Write `td_target(method, reward, next_q_row, next_action,
+# finished, gamma)`, the TD target of one step $(s, a, r, s', a')$ for `method` `"sarsa"` or
+# `"q_learning"`. `reward` is $r$, `next_q_row` the nine values $Q(s', \cdot)$, `next_action`
+# the action $a'$ the agent takes next, `gamma` the discount $\gamma$; `finished` says whether the
+# step crossed the finish line (then `next_q_row` and `next_action` mean nothing). Once right, the
+# check runs SARSA in plain Python with your target in place of the library's: the loop of
+# `td_episode` above, on a small track, with the same random draws as the compiled loop. It
+# evaluates the greedy policy learned exactly and compares its table with the compiled loop's.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "td_target", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def td_target(method, reward, next_q_row, next_action, finished, gamma):
+    ### BEGIN SOLUTION
+    if finished:  # nothing follows the finish: no bootstrap
+        return reward
+    if method == "sarsa":  # on-policy: the action actually taken next
+        return reward + gamma * next_q_row[next_action]
+    return reward + gamma * max(next_q_row)  # Q-learning: the best next action
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_td_target", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_td_target(td_target)
 
 # %% [markdown]
 # ## Exercises
