@@ -34,6 +34,7 @@ import numpy as np
 import racetrack_lib as rl
 from racetrack_lib import plotting, replay
 from racetrack_lib.config import AgentConfig
+from racetrack_lib.exercises import ch06 as exercises
 from racetrack_lib.results import TrainingResult
 from racetrack_lib.show import show_source
 from racetrack_lib.training import Learner, run_episodes, train
@@ -330,6 +331,64 @@ widgets.interact(
     batch_size=widgets.IntSlider(value=8, min=1, max=32, **slider),
     target=widgets.Dropdown(options=["q_learning", "sarsa"], **labels),
 );
+
+# %% [markdown]
+# ## Your turn: the replay memory
+#
+# The library's memory is compiled; here you write its two operations in plain Python, on the
+# library's own record (`replay.new_memory(capacity)` makes an empty one). Each check below calls
+# your function on many memories, compares what it does with what the library does, and stops at
+# the first difference: it names the input, what was expected, what came back, and the idea you
+# missed. Once your function is right, the check uses it on the memory of
+# [Figure 6.1](#fig-6-1).
+#
+# **Exercise 6.1: storing a transition.** Write `store(memory, transition)`, the ring buffer's
+# write: it changes `memory` in place and returns nothing. `memory` is a `replay.ReplayMemory`:
+# six arrays of length `capacity` - `states`, `actions`, `rewards`, `next_states`,
+# `next_actions`, `dones`, one per field of a transition - and `fill`, the array
+# `[size, next slot]`. `transition` is a `td.Transition` with the fields `state`, `action`,
+# `reward`, `next_state`, `next_action`, `finished`, in that order. The check's messages show a
+# memory slot by slot: `t3` is the fourth transition it was given, `-` an empty slot.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "store", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def store(memory, transition):
+    ### BEGIN SOLUTION
+    size, slot = memory.fill  # the transitions held, the slot to write
+    capacity = len(memory.states)
+    # the memory's first six arrays hold the six fields of a transition, in the same order
+    for array, value in zip(memory[:6], transition):
+        array[slot] = value
+    memory.fill[0] = min(size + 1, capacity)  # a full memory stays full
+    memory.fill[1] = (slot + 1) % capacity  # wraps around: once full, the oldest is next
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_store", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_store(store)
+
+# %% [markdown]
+# **Exercise 6.2: sampling a batch.** Write `replay_slots(memory, batch_size, rng)`: the slots
+# that `replay_batch` replays after one real step, as a list of `batch_size` slot numbers drawn
+# uniformly and with replacement among the filled slots, with the generator `rng` (a
+# `np.random.Generator`); an empty list while the memory holds fewer than `batch_size`
+# transitions. The answer is random, so the check calls your function 2,000 times per memory and
+# tests the slots it returns: only filled slots, every one of them, equally often (a chi-square
+# test), repeats within a batch as often as drawing with replacement makes them, the same slots
+# again from the same generator state. Each statistical test rejects a right answer with a
+# probability below one in a billion.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "replay_slots", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def replay_slots(memory, batch_size, rng):
+    ### BEGIN SOLUTION
+    size = memory.fill[0]  # the filled slots are 0 to size - 1
+    if size < batch_size:
+        return []  # nothing is replayed before the memory holds a batch
+    return [int(rng.integers(0, size)) for _ in range(batch_size)]  # uniform, with replacement
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_replay_slots", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_replay_slots(replay_slots)
 
 # %% [markdown]
 # ## Exercises
