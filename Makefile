@@ -12,7 +12,7 @@ PYTEST_NOTEBOOKS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbva
 # order): 6 minutes instead of 9 on a 2-core machine
 PYTEST_PARALLEL := -n 2 --dist loadfile
 
-.PHONY: test book check-book notebooks student benchmark lab upgrade-check clean
+.PHONY: test book check-book pdf notebooks student benchmark lab upgrade-check clean
 
 # Reinstall only when the dependency list or the tested versions change (the package itself is
 # installed editable).
@@ -55,6 +55,14 @@ book: $(VENV)/.installed-book
 	rm -rf book/_build/html book/_build/doctrees
 	$(BIN)/sphinx-build -b html --keep-going book book/_build/html
 	@echo "The book is at book/_build/html/index.html"
+
+## make pdf: print the book to one A4 PDF (book/_build/racetrack-rl.pdf) to read and annotate on
+## paper: built from the outputs committed in the chapters, none executed (under a minute), and
+## printed by the browser tests' Chromium (scripts/print_book.py)
+pdf: $(VENV)/.installed-test
+	$(BIN)/python scripts/ensure_chromium.py
+	$(BIN)/python scripts/fetch_web_assets.py
+	$(BIN)/python scripts/print_book.py
 
 ## make notebooks: after editing a chapter's .py, regenerate its paired .ipynb and execute it with
 ## the book's executor (jupytext --execute uses plain nbclient, which can lose a cell's reply at an
