@@ -40,9 +40,11 @@ import racetrack_lib as rl
 from racetrack_lib import plotting, traces
 from racetrack_lib.config import AgentConfig, preset
 from racetrack_lib.errors import RacetrackError
+from racetrack_lib.exercises import ch05 as exercises
 from racetrack_lib.show import show_beside, show_source
 from racetrack_lib.training import Learner, run_episodes, train
 
+# %%
 model = rl.TabularModel.build("track1", noise=0.1)
 optimum = rl.expected_steps_from_start(model, rl.value_iteration(model).values)
 print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter 2)")
@@ -756,6 +758,73 @@ widgets.interact(
     q_lambda=widgets.Dropdown(options=["naive", "watkins"], **labels),
     trace_schedule=widgets.Dropdown(options=["ramp", "constant"], **labels),
 );
+
+# %% [markdown]
+# ## Your turn: the backward view and the forward view
+#
+# The library keeps its traces sparse and compiled. Here you write the backward view's update on
+# dense tables, and the forward view's λ-return from its definition, both in plain Python. Each
+# check below calls your function on dozens of inputs, compares its answers with the library's,
+# and stops at the first one that differs: it names the input, what was expected, what came
+# back, and the idea you missed. Once your function is right, the check puts it to work.
+#
+# **Exercise 5.1: one traced update.** Write `traced_update(q_values, eligibility, state, action,
+# delta, alpha, decay, cut)`: the update of Watkins's Q(λ) with replacing traces after one step,
+# as `traced_episode` above makes it with `visit`, `update_traced` and `clear`. `q_values` ($Q$)
+# and `eligibility` ($e$) are NumPy arrays of shape `(n_states, 9)`, with $e = 0$ for a pair
+# without a trace; change both in place and return nothing. The step took `action` in `state`,
+# its TD error is `delta`, `alpha` is the step size (one number here, the same for every pair),
+# `decay` is $\gamma\lambda$, and `cut` says whether the next action is exploratory. Traces below
+# `traces.TRACE_THRESHOLD` are dropped, as in the library. Once right, the check runs Watkins's
+# Q(λ) in plain Python with your update in place of the library's, on chapter 4's small track,
+# with the same random draws as the compiled loop; it evaluates the greedy policy learned exactly
+# and compares its table with the compiled loop's.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "traced_update", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def traced_update(q_values, eligibility, state, action, delta, alpha, decay, cut):
+    ### BEGIN SOLUTION
+    eligibility[state, action] = 1.0  # a replacing trace: the visit sets it to 1
+    q_values += alpha * delta * eligibility  # one TD error, every traced pair
+    eligibility *= decay  # gamma * lambda, in place
+    eligibility[eligibility < traces.TRACE_THRESHOLD] = 0.0  # drop the faded traces
+    if cut:  # Watkins: the next action is exploratory, credit stops here
+        eligibility[:] = 0.0
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_traced_update", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_traced_update(traced_update)
+
+# %% [markdown]
+# **Exercise 5.2: the λ-return.** Write `lambda_return(rewards, values, t, gamma, trace_decay)`,
+# the λ-return $G^\lambda_t$ of step `t` of an episode that ended after $T$ steps, from the
+# weighted $n$-step returns of the forward view (`trace_decay` is λ). `rewards` and `values` are
+# lists of $T$ numbers: `rewards[k]` is $r_{k+1}$, the reward of step $k$, and `values[k]` is
+# $Q(s_k, a_k)$, the value of the pair taken at step $k$, from which an $n$-step return ending
+# there bootstraps (SARSA's returns). In an episode that ends, every $n$-step return that reaches
+# the end ($t + n \ge T$) is the return to the end, $G_t$, which does not bootstrap (Sutton &
+# Barto eq. 12.3). Once right, the check computes your λ-returns on an episode driven on track 1
+# and compares them with what the library's traces credit each pair: the two views side by side.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "lambda_return", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def lambda_return(rewards, values, t, gamma, trace_decay):
+    ### BEGIN SOLUTION
+    end = len(rewards)  # T: the last step is T - 1
+
+    def n_step_return(n):  # G_{t:t+n}; with t + n = T, the return to the end
+        discounted = sum(gamma**i * rewards[t + i] for i in range(n))
+        if t + n < end:  # bootstrap, unless the episode is over
+            discounted += gamma**n * values[t + n]
+        return discounted
+
+    weighted = sum((1 - trace_decay) * trace_decay ** (n - 1) * n_step_return(n)
+                   for n in range(1, end - t))
+    return weighted + trace_decay ** (end - t - 1) * n_step_return(end - t)  # the rest: G_t
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_lambda_return", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_lambda_return(lambda_return)
 
 # %% [markdown]
 # ## Exercises
