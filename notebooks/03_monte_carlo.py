@@ -38,6 +38,7 @@ import numpy as np
 import racetrack_lib as rl
 from racetrack_lib import mc, plotting
 from racetrack_lib.config import AgentConfig, for_method
+from racetrack_lib.exercises import ch03 as exercises
 from racetrack_lib.greedy_evaluation import expected_steps_of_greedy
 from racetrack_lib.mc_runs import saved_best_policy, saved_on_policy_run
 from racetrack_lib.show import show_beside, show_source
@@ -463,6 +464,72 @@ widgets.interact(
                                     description="omega", **slider),
     alpha_min=widgets.FloatSlider(value=0.02, min=0.0, max=0.5, step=0.01, **slider),
 );
+
+# %% [markdown]
+# ## Your turn: returns and the weighted update
+#
+# The library learns from returns inside compiled loops. Here you write the two pieces of this
+# chapter yourself, in plain Python (NumPy allowed). Each check below calls your function on
+# many inputs (episodes of one step and of several, rewards other than -1, discounts, tables
+# with ties), compares its answers with the library's, and stops at the first one that differs:
+# it names the input, what was expected, what came back, and the idea you missed. Once your
+# function is right, the check uses it on track 1.
+#
+# **Exercise 3.1: the returns of an episode.** Write `episode_returns(rewards, gamma)`:
+# `rewards` lists the rewards $R_1, R_2, \dots, R_T$ of an episode, so `rewards[t]` is
+# $R_{t+1}$, the reward of the step taken at time $t$; return the list
+# $[G_0, G_1, \dots, G_{T-1}]$ of eq. 3.9. The check gives any rewards, not only $-1$, and
+# discounts below 1.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "episode_returns", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def episode_returns(rewards, gamma):
+    ### BEGIN SOLUTION
+    following = 0.0  # G_T = 0
+    backwards = []  # G_{T-1}, G_{T-2}, ..., G_0
+    for reward in reversed(rewards):  # rewards[t] is R_{t+1}
+        following = reward + gamma * following  # G_t = R_{t+1} + gamma * G_{t+1}
+        backwards.append(following)
+    return backwards[::-1]
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_episode_returns", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_episode_returns(episode_returns)
+
+# %% [markdown]
+# **Exercise 3.2: the weighted importance-sampling update.** Write
+# `weighted_importance_update(q_values, cumulative_weights, episode, gamma)`: the backward loop
+# of `mc.learn_weighted_importance` (shown above) for one episode, given as a list of steps
+# `(state, action, reward, behaviour_probability)`, that is $(S_t, A_t, R_{t+1}, b(A_t \mid
+# S_t))$ for $t = 0, \dots, T - 1$. Update $Q$ (`q_values`, shape `(n_states, 9)`) and $C$
+# (`cumulative_weights`, the same shape) in place, and return nothing. The target policy is
+# greedy with random ties, as in `greedy_probability` above: $\pi(a \mid s) = 1/k$ for each of
+# the $k$ actions tied for the largest $Q(s, \cdot)$ (compare the values exactly, with `==`),
+# and 0 for the others. The check runs your update and the library's on small tables, with
+# episodes of up to 6 steps, and compares both tables after.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "weighted_importance_update", "locked": false, "schema_version": 3, "solution": true, "task": false}
+import numpy as np
+
+
+def weighted_importance_update(q_values, cumulative_weights, episode, gamma):
+    ### BEGIN SOLUTION
+    ret, weight = 0.0, 1.0  # G and W
+    for state, action, reward, behaviour_probability in reversed(episode):
+        ret = gamma * ret + reward
+        cumulative_weights[state, action] += weight
+        q_values[state, action] += (weight / cumulative_weights[state, action]
+                                    * (ret - q_values[state, action]))
+        row = q_values[state]
+        greedy = np.flatnonzero(row == row.max())  # under the updated Q
+        if action not in greedy:  # pi(A_t | S_t) = 0: no earlier return counts
+            return
+        weight *= (1 / len(greedy)) / behaviour_probability  # pi(A_t | S_t) / b(A_t | S_t)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_weighted_importance_update", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_weighted_importance_update(weighted_importance_update)
 
 # %% [markdown]
 # ## Exercises
