@@ -12,7 +12,7 @@ from exercise_support import ROOT
 from racetrack_lib.exercises import all_exercises
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from student_edition import BEGIN, END, MarkupError, stub_out, student_notebook  # noqa: E402
+from student_edition import BEGIN, END, MarkupError, stub_out, student_notebook
 
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
