@@ -12,9 +12,15 @@ nbgrader's markup: the reader's function is a *solution* cell whose body lies be
 
 Every other cell keeps the outputs of the instructor edition: a student sees what the chapter
 will draw, and the test suite (nbval) checks that the student edition, with no exercise solved,
-runs from top to bottom and prints the same numbers.
+runs from top to bottom and prints the same numbers. The notebooks lose jupytext's pairing (a
+student's copy should not write a .py file beside itself).
 
-    python scripts/student_edition.py [--out student]
+With ``--for-nbgrader`` the solutions stay, markup and all, and only the hidden solutions of the
+pen-and-paper exercises go: the result is the *source* of an nbgrader assignment, from which
+``nbgrader generate_assignment`` makes the release (it keeps markdown as it is, so it would
+leave those solutions in).
+
+    python scripts/student_edition.py [--out student] [--for-nbgrader] [chapter.ipynb ...]
 """
 
 from __future__ import annotations
@@ -64,15 +70,20 @@ def stub_out(source: str, where: str) -> str:
     return "\n".join(result)
 
 
-def student_notebook(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """The student edition of one chapter (a new notebook; the argument is left as it was)."""
+def student_notebook(notebook: nbformat.NotebookNode, name: str,
+                     keep_solutions: bool = False) -> nbformat.NotebookNode:
+    """The student edition of one chapter (a new notebook; the argument is left as it was);
+    with ``keep_solutions``, the source of an nbgrader assignment instead."""
     exercises = all_exercises()
     student = nbformat.from_dict(nbformat.from_dict(notebook))  # a deep copy
+    student.metadata.pop("jupytext", None)
     for index, cell in enumerate(student.cells):
         where = f"{name}, cell {index}"
         grading = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "markdown":
             cell.source = HIDDEN_SOLUTIONS.sub("\n\n", cell.source).strip("\n")
+        elif keep_solutions:
+            continue
         elif grading.get("solution"):
             cell.source = stub_out(cell.source, where)
             cell.outputs, cell.execution_count = [], None
@@ -93,6 +104,8 @@ def student_notebook(notebook: nbformat.NotebookNode, name: str) -> nbformat.Not
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "student")
+    parser.add_argument("--for-nbgrader", action="store_true",
+                        help="keep the solutions (with their markup): an nbgrader source")
     parser.add_argument("chapters", nargs="*", type=Path,
                         help="instructor notebooks (default: every notebooks/NN_*.ipynb)")
     arguments = parser.parse_args(argv)
@@ -101,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     for chapter in chapters:
         notebook = nbformat.read(chapter, as_version=4)
         try:
-            student = student_notebook(notebook, chapter.name)
+            student = student_notebook(notebook, chapter.name, arguments.for_nbgrader)
         except MarkupError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
@@ -109,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         temporary = target.with_name(f".{target.name}.tmp")
         nbformat.write(student, temporary)
         temporary.replace(target)  # never half a file
-    print(f"The student edition ({len(chapters)} chapters) is in {arguments.out}")
+    what = "An nbgrader source" if arguments.for_nbgrader else "The student edition"
+    print(f"{what} ({len(chapters)} chapters) is in {arguments.out}")
     return 0
 
 

@@ -75,3 +75,17 @@ def test_the_student_edition_of_each_chapter(chapter):
                                     if exercise.chapter == chapter_number)
     assert len(solved) >= 2
     assert len(set(solved)) == len(solved)
+
+
+def test_an_nbgrader_source_keeps_the_solutions_and_drops_only_the_hidden_ones():
+    chapter = CHAPTERS[0]
+    instructor = nbformat.read(chapter, as_version=4)
+    source = student_notebook(instructor, chapter.name, keep_solutions=True)
+    assert "jupytext" not in source.metadata
+    for theirs, ours in zip(source.cells, instructor.cells, strict=True):
+        if theirs.cell_type == "code":
+            assert (theirs.source, theirs.outputs, theirs.metadata) == (
+                ours.source, ours.outputs, ours.metadata)
+        else:
+            assert "<details><summary>Solutions" not in theirs.source
+    assert any("<details><summary>Solutions" in cell.source for cell in instructor.cells)

@@ -33,9 +33,13 @@ MAX_CASES_PER_PROBE = 400
 
 def _velocity_case(v_up: int, v_right: int, dv_up: int, dv_right: int, on_start: bool) -> Case:
     where = "on the start line" if on_start else "off the start line"
-    shown = f"v = ({v_up}, {v_right}), dv = ({dv_up:+d}, {dv_right:+d}), {where}"
+    shown = f"v = ({v_up}, {v_right}), dv = ({_signed(dv_up)}, {_signed(dv_right)}), {where}"
     expected = rules.next_velocity(v_up, v_right, dv_up, dv_right, on_start)
     return Case((v_up, v_right, dv_up, dv_right, on_start), shown, expected)
+
+
+def _signed(increment: int) -> str:
+    return f"{increment:+d}" if increment else "0"
 
 
 def _velocity_probes() -> list[Probe]:
