@@ -33,10 +33,13 @@ from matplotlib.patches import FancyBboxPatch
 import racetrack_lib as rl
 from racetrack_lib import dyna, plotting
 from racetrack_lib.config import AgentConfig
+from racetrack_lib.exercises import ch07 as exercises
 from racetrack_lib.results import TrainingResult
+from racetrack_lib.rules import FINISHED, REWARD_PER_STEP
 from racetrack_lib.show import show_source
 from racetrack_lib.training import Learner, run_episodes, train
 
+# %%
 model = rl.TabularModel.build("track1", noise=0.1)
 optimum = rl.expected_steps_from_start(model, rl.value_iteration(model).values)
 print(f"track 1, noise 0.1: the optimum is {optimum:.3f} expected steps (chapter 2)")
@@ -357,6 +360,72 @@ widgets.interact(
     planning_steps=widgets.IntSlider(value=10, min=0, max=50, **slider),
     model_kind=widgets.Dropdown(options=["counts", "last"], **labels),
 );
+
+# %% [markdown]
+# ## Your turn: the model and a planning step
+#
+# The library's model is a table of arrays, compiled. Here you write it in plain Python, as a
+# dictionary: `model[(state, action)]` is the dictionary `{outcome: count}` of the pair, an
+# outcome being a next state or `FINISHED` (-1). Then you write one planning step from it. Each
+# check below calls your function on many inputs, compares what it does with what the library
+# does, and stops at the first difference: it names the input, what was expected, what came
+# back, and the idea you missed. Once your function is right, the check uses it in a Dyna agent
+# that drives, learns and plans in plain Python on a small track.
+#
+# **Exercise 7.1: the counting model.** Write `learn_model(model, state, action, next_state,
+# finished)`: it records in `model`, in place, that action `action` in `state` led to
+# `next_state`, or to the finish if `finished` is true - then `next_state` is the state itself,
+# as in a `td.Transition`, and the outcome to count is `FINISHED`. It returns nothing.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "learn_model", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def learn_model(model, state, action, next_state, finished):
+    ### BEGIN SOLUTION
+    outcome = FINISHED if finished else next_state  # nothing follows the finish
+    outcomes = model.setdefault((state, action), {})  # a pair tried for the first time: {}
+    outcomes[outcome] = outcomes.get(outcome, 0) + 1  # one more; the other outcomes keep theirs
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_learn_model", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_learn_model(learn_model)
+
+# %% [markdown]
+# **Exercise 7.2: one planning step.** Write `planning_step(q_values, alphas, model, gamma,
+# rng)`, one simulated step of `dyna.plan`, in place: draw a pair uniformly among those the model
+# has tried, draw its outcome with probability count / total, as `dyna.simulate` does, and apply
+# the Q-learning update to `q_values[state, action]` with the pair's step size
+# `alphas[state, action]`. The reward is `REWARD_PER_STEP` (-1); after the finish it is the
+# whole target. `rng` is a `np.random.Generator`. The answer is random, so the check calls your
+# function 1,000 times per model, each time on a fresh copy of the same values: it tests each
+# update, then how often each pair and each outcome came up (chi-square tests, each rejecting a
+# right answer with a probability below one in a billion), and that the same generator state
+# gives the same updates.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "planning_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def planning_step(q_values, alphas, model, gamma, rng):
+    ### BEGIN SOLUTION
+    pairs = list(model)  # the pairs tried so far (the library keeps this list as it learns)
+    state, action = pairs[rng.integers(len(pairs))]  # one of them, uniformly
+    outcomes = model[(state, action)]
+    # an outcome with probability count / total: one of the pair's counted tries, uniformly,
+    # and the outcome it had
+    counts = list(outcomes.values())
+    point = rng.integers(sum(counts))
+    index = 0
+    while point >= counts[index]:
+        point -= counts[index]
+        index += 1
+    outcome = list(outcomes)[index]
+    if outcome == FINISHED:
+        target = REWARD_PER_STEP  # nothing follows the finish
+    else:
+        target = REWARD_PER_STEP + gamma * q_values[outcome].max()  # Q-learning's target
+    q_values[state, action] += alphas[state, action] * (target - q_values[state, action])
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_planning_step", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_planning_step(planning_step)
 
 # %% [markdown]
 # ## Exercises
