@@ -48,6 +48,7 @@ import racetrack_lib as rl
 from racetrack_lib import ablation, agent, plotting, sweep, training
 from racetrack_lib.config import PRESET_AGENTS, AgentConfig, preset
 from racetrack_lib.errors import RacetrackError
+from racetrack_lib.exercises import ch08 as exercises
 from racetrack_lib.results import TrainingResult, load_results, save_results
 from racetrack_lib.show import show_beside, show_source
 
@@ -643,6 +644,116 @@ decays = [("0.9", 0.9), ("0.95", 0.95), ("0.9696", FAST_DECAY), ("0.98", 0.98), 
 widgets.interact(explore_decay, epsilon_decay=widgets.SelectionSlider(
     options=decays, value=FAST_DECAY, description="epsilon_decay", continuous_update=False,
     style={"description_width": "110px"}, layout=widgets.Layout(width="480px")));
+
+# %% [markdown]
+# ## Your turn: the full agent's step, and the measure of its speed
+#
+# The full agent's step runs inside the library's compiled loop. Here you write it in plain
+# Python, from the pieces of chapters 4 to 7, and then the measure this chapter reads off every
+# learning curve. Each check below calls your function on many inputs, compares what it does
+# with the library's own version, and stops at the first input where they differ: it names the
+# input, what was expected, what came back, and the idea you missed. Once your step is right,
+# it drives an agent of Figure 8.1 for ten episodes; once your measure is right, it reads every
+# learning curve of the ablation.
+#
+# **Exercise 8.1: one real step of the full agent.** Write `agent_step(agent, state, action,
+# next_state, next_action)`: what `agent_episode` (shown above) does after the car took action
+# $a$ = `action` in state $s$ = `state` and landed in $s'$ = `next_state`, and the next action
+# $a'$ = `next_action` was chosen; when the car crossed the finish line, `next_state` and
+# `next_action` are `None`. The reward is $r$ = `REWARD_PER_STEP` (-1; it and the other names
+# in capitals are imported in the cell below). The agent is this book's:
+# Q-learning with Watkins's Q(λ) and replacing traces, replay, and the counting model. `agent`
+# holds, in plain Python:
+#
+# - `agent.q`: the table $Q$, a numpy array of shape `(n_states, 9)`;
+# - `agent.traces`: the eligibility traces, a dict `{(s, a): e(s, a)}` of the traced pairs only;
+# - `agent.memory`: the replay memory, a list of transitions `(s, a, r, s', a', done)` (`done`:
+#   whether the car finished);
+# - `agent.model`: the counting model, a dict `{(s, a): {outcome: count}}` whose outcomes are next
+#   states or `FINISHED`;
+# - `agent.gamma`, `agent.lam`: γ, and this episode's λ;
+# - `agent.step_size(x, b)`: the step size of the next update of the pair $(x, b)$;
+#   `agent.replay()` and `agent.plan()`: a batch of replayed updates from `agent.memory`, and the
+#   planning updates from `agent.model` (given: you only call them).
+#
+# Change `q`, `traces`, `memory` and `model` in place, in the order of `agent_episode`:
+# (1) the TD error $\delta$ and whether $a'$ is exploratory, both with $Q$ as it is before this
+# step; (2) the traced update: $e(s, a) = 1$, then every traced pair moves by
+# `agent.step_size(x, b)` $\cdot \delta \cdot e(x, b)$ and its trace decays by γλ, dropped once
+# it is below `TRACE_THRESHOLD` ($10^{-4}$) - at the finish the episode ends and no trace
+# survives; after an exploratory $a'$, clear the traces (Watkins's cut); (3) store the
+# transition, then replay; (4) count the outcome in the model, then plan.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "agent_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
+from racetrack_lib.rules import FINISHED, REWARD_PER_STEP
+from racetrack_lib.traces import TRACE_THRESHOLD
+
+
+def agent_step(agent, state, action, next_state, next_action):
+    ### BEGIN SOLUTION
+    q, traces = agent.q, agent.traces
+    finished = next_state is None
+    # (1) the TD error and Watkins's test, both with Q before this step's update
+    if finished:
+        delta = REWARD_PER_STEP - q[state, action]  # nothing to bootstrap from after the finish
+        explored = False
+    else:
+        best_next = q[next_state].max()
+        delta = REWARD_PER_STEP + agent.gamma * best_next - q[state, action]
+        explored = q[next_state, next_action] < best_next  # a tie with the best is greedy
+    # (2) the traced update, with replacing traces; no trace survives the finishing step
+    traces[(state, action)] = 1.0
+    decay = 0.0 if finished else agent.gamma * agent.lam
+    for pair, trace in list(traces.items()):
+        q[pair] += agent.step_size(*pair) * delta * trace
+        if trace * decay >= TRACE_THRESHOLD:
+            traces[pair] = trace * decay
+        else:
+            del traces[pair]  # faded
+    if explored:
+        traces.clear()  # Watkins's cut
+    # (3) store the transition, then replay (the batch may hold it)
+    agent.memory.append((state, action, REWARD_PER_STEP, next_state, next_action, finished))
+    agent.replay()
+    # (4) count the outcome, then plan (planning may draw this pair)
+    counts = agent.model.setdefault((state, action), {})
+    outcome = FINISHED if finished else next_state
+    counts[outcome] = counts.get(outcome, 0) + 1
+    agent.plan()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_agent_step", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_agent_step(agent_step)
+
+# %% [markdown]
+# **Exercise 8.2: real steps to within 10 %.** Write `steps_to_within(real_steps,
+# expected_steps, optimum, fraction)` for one agent's learning curve: at evaluation `k` the agent
+# had taken `real_steps[k]` real steps, and its greedy policy needed `expected_steps[k]` expected
+# steps (`inf`: it never finishes). A policy is within `fraction` of the optimum when it needs
+# at most `(1 + fraction) * optimum` steps. Return the pair `(first entry, stays within)`: the
+# real steps at the first evaluation within, and at the first evaluation from which every
+# later one is within too (chapter 4's two measures); `float("nan")` for a number that does not
+# exist, as the library does (`TrainingResult.steps_to_within` and `steps_to_stay_within`
+# compute them for all agents at once).
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "steps_to_within", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def steps_to_within(real_steps, expected_steps, optimum, fraction):
+    ### BEGIN SOLUTION
+    band = (1 + fraction) * optimum
+    within = [steps <= band for steps in expected_steps]  # inf (never finishes) is outside
+    first = next((real_steps[k] for k, inside in enumerate(within) if inside), float("nan"))
+    stays = float("nan")
+    for k in reversed(range(len(within))):  # back from the last evaluation, while within
+        if not within[k]:
+            break
+        stays = real_steps[k]
+    return float(first), float(stays)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_steps_to_within", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+exercises.check_steps_to_within(steps_to_within)
 
 # %% [markdown]
 # ## Exercises
