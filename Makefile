@@ -42,7 +42,7 @@ test: $(VENV)/.installed-test student
 	$(BIN)/python scripts/ensure_chromium.py
 	$(BIN)/python scripts/fetch_web_assets.py  # once, before two test workers could both fetch
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_NOTEBOOKS) tests student
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_NOTEBOOKS) --durations=20 tests student
 
 ## make check-book: build the book (every chapter executed) and run the browser tests on it
 check-book: $(VENV)/.installed-test book

@@ -123,8 +123,8 @@ def wait_for_kernel(page, base_url: str, token: str, chapter: str = CHAPTER) -> 
             break
         assert time.monotonic() < deadline, "JupyterLab did not start the chapter's kernel"
         page.wait_for_timeout(500)
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']",
-                           timeout=90_000)
+    page.wait_for_selector(".jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator"
+                           "[data-status='idle'] >> visible=true", timeout=90_000)
 
 
 def run_all_cells(page) -> None:
@@ -233,7 +233,9 @@ def check_output_after_running(page, exercise_cell, check_cell, answer: str) -> 
 
 def test_a_student_types_a_wrong_then_a_right_answer_and_the_check_says_so(page, jupyterlab):
     base_url, token = jupyterlab
-    page.goto(f"{base_url}/lab/tree/student/{STUDENT_CHAPTER}?token={token}")
+    # a workspace of its own: only this notebook open (the default workspace would reopen
+    # chapter 4 beside it, with a second kernel indicator)
+    page.goto(f"{base_url}/lab/workspaces/student/tree/student/{STUDENT_CHAPTER}?token={token}")
     wait_for_kernel(page, base_url, token, STUDENT_CHAPTER)
     notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
     run_all_cells(page)
