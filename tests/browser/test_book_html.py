@@ -4,7 +4,8 @@ For every page: every image loads, no request fails (the book must work offline:
 widget manager are served from the book itself), no script throws, no error output and no
 "Traceback" in the visible text. For every chapter: at least as many figures as its executed
 notebook has image outputs, maths typeset by MathJax, and - where the chapter has an explorer -
-its widget controls rendered from the saved widget state, with the explorer's figure inside.
+its widget controls rendered from the saved widget state, with the explorer's figure inside, and
+each coding exercise's solution folded away while its check's message ("✓ ...") shows.
 
 Which book: the test builds it as `make book` does, every chapter executed afresh (3-4 minutes,
 on one test worker while the other runs the rest of `make test`), so a chapter that stalls or
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOKS = ROOT / "notebooks"
 CHAPTERS = sorted(path.stem for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-OTHER_PAGES = ["index", "notation", "glossary", "references", "status"]
+OTHER_PAGES = ["index", "course", "notation", "glossary", "references", "status"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
@@ -124,7 +125,30 @@ def test_chapter_page(page, book_url, chapter):
         controls = page.locator(".widget-interact .widget-slider, .widget-interact .widget-dropdown")
         assert controls.count() == widget_controls >= 1  # each saved control is on the page
         assert controls.first.is_visible()
+    assert_solutions_hidden_and_checks_passed(page, chapter)
     assert_clean(page, problems)
+
+
+def assert_solutions_hidden_and_checks_passed(page, chapter: str) -> None:
+    """Every solution cell's code is inside a closed <details> (MyST-NB's hide-input), and the
+    page shows every check's pass message."""
+    from racetrack_lib.exercises import all_exercises
+
+    names = [name for name, exercise in all_exercises().items()
+             if exercise.chapter == int(chapter[:2])]
+    assert len(names) >= 2
+    for name in names:
+        placement = page.evaluate(
+            """name => [...document.querySelectorAll('div.cell')]
+                .filter(cell => cell.textContent.includes('def ' + name + '('))
+                .filter(cell => cell.textContent.includes('BEGIN SOLUTION'))
+                .map(cell => {
+                    const details = cell.querySelector('details');
+                    return details !== null && !details.open
+                        && details.textContent.includes('BEGIN SOLUTION');
+                })""", name)
+        assert placement == [True], f"{chapter}: the solution of {name} is not folded away"
+        assert page.get_by_text(f"✓ {name} agrees with the library").count() == 1, name
 
 
 @pytest.mark.parametrize("name", OTHER_PAGES)
