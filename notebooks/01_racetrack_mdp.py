@@ -371,7 +371,7 @@ exercises.check_next_velocity(next_velocity)
 # crashes, and otherwise the end cell `(row - v_up, col + v_right)`. Walk the groups of
 # `rules.path_cells(v_up, v_right)` in order (a cell is given as rows down and columns right from
 # the car's cell); `track.cells[r, c]` holds a cell's code, `WALL`, `TRACK`, `START` or
-# `FINISH` (imported below).
+# `FINISH` (the two you need, `FINISH` and `WALL`, are imported below).
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "move_outcome", "locked": false, "schema_version": 3, "solution": true, "task": false}
 from racetrack_lib.track import FINISH, WALL

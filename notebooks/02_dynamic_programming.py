@@ -572,7 +572,9 @@ exercises.check_bellman_backup(bellman_backup)
 # largest change of a sweep, $\max_s \lvert V_{k+1}(s) - V_k(s) \rvert$, is below `tolerance`.
 # Write `evaluate_policy(model, policy, gamma, tolerance)` for a deterministic policy
 # (`policy[s]` is the action taken in state `s`); it returns $V^\pi$, shape `(model.n_states,)`.
-# Compute each sweep with whole arrays, as `dp.backup` does. The check compares your values with
+# Compute each sweep with whole arrays, as `dp.backup` does: with a loop over the states in
+# plain Python one evaluation can take several seconds, and the check allows 10 s for each. The
+# check compares your values with
 # the exact solve of `rl.policy_evaluation`, to $10^{-6}$ at every state. It only gives policies
 # that finish from every state: with $\gamma = 1$ the values of one that never finishes fall for
 # ever, and so would your loop.

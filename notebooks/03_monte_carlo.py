@@ -505,7 +505,7 @@ exercises.check_episode_returns(episode_returns)
 # (`cumulative_weights`, the same shape) in place, and return nothing. The target policy is
 # greedy with random ties, as in `greedy_probability` above: $\pi(a \mid s) = 1/k$ for each of
 # the $k$ actions tied for the largest $Q(s, \cdot)$ (compare the values exactly, with `==`),
-# and 0 for the others. The check runs your update and the library's on small tables, with
+# and 0 for the others - with $Q$ as just updated at this step, as in the box of section 5.7. The check runs your update and the library's on small tables, with
 # episodes of up to 6 steps, and compares both tables after.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "weighted_importance_update", "locked": false, "schema_version": 3, "solution": true, "task": false}

@@ -774,8 +774,8 @@ widgets.interact(
 # and `eligibility` ($e$) are NumPy arrays of shape `(n_states, 9)`, with $e = 0$ for a pair
 # without a trace; change both in place and return nothing. The step took `action` in `state`,
 # its TD error is `delta`, `alpha` is the step size (one number here, the same for every pair),
-# `decay` is $\gamma\lambda$, and `cut` says whether the next action is exploratory. Traces below
-# `traces.TRACE_THRESHOLD` are dropped, as in the library. Once right, the check runs Watkins's
+# `decay` is $\gamma\lambda$, and `cut` says whether the next action is exploratory. A trace
+# that falls below `traces.TRACE_THRESHOLD` when it decays is dropped, as in the library. Once right, the check runs Watkins's
 # Q(λ) in plain Python with your update in place of the library's, on chapter 4's small track,
 # with the same random draws as the compiled loop; it evaluates the greedy policy learned exactly
 # and compares its table with the compiled loop's.

@@ -668,7 +668,7 @@ widgets.interact(explore_decay, epsilon_decay=widgets.SelectionSlider(
 # - `agent.q`: the table $Q$, a numpy array of shape `(n_states, 9)`;
 # - `agent.traces`: the eligibility traces, a dict `{(s, a): e(s, a)}` of the traced pairs only;
 # - `agent.memory`: the replay memory, a list of transitions `(s, a, r, s', a', done)` (`done`:
-#   whether the car finished);
+#   whether the car finished; then `s'` and `a'` are `None`);
 # - `agent.model`: the counting model, a dict `{(s, a): {outcome: count}}` whose outcomes are next
 #   states or `FINISHED`;
 # - `agent.gamma`, `agent.lam`: γ, and this episode's λ;
@@ -679,7 +679,7 @@ widgets.interact(explore_decay, epsilon_decay=widgets.SelectionSlider(
 # Change `q`, `traces`, `memory` and `model` in place, in the order of `agent_episode`:
 # (1) the TD error $\delta$ and whether $a'$ is exploratory, both with $Q$ as it is before this
 # step; (2) the traced update: $e(s, a) = 1$, then every traced pair moves by
-# `agent.step_size(x, b)` $\cdot \delta \cdot e(x, b)$ and its trace decays by γλ, dropped once
+# `agent.step_size(x, b)` $\cdot \delta \cdot e(x, b)$ and its trace is multiplied by γλ, dropped once
 # it is below `TRACE_THRESHOLD` ($10^{-4}$) - at the finish the episode ends and no trace
 # survives; after an exploratory $a'$, clear the traces (Watkins's cut); (3) store the
 # transition, then replay; (4) count the outcome in the model, then plan.

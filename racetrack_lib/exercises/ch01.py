@@ -15,7 +15,7 @@ from .. import rules
 from ..mdp import TabularModel
 from ..rules import CRASHED, FINISHED, MAX_SPEED, N_ACTIONS
 from ..track import FINISH, START, TRACK, WALL, Track, load_track, parse_track
-from .checking import Case, Exercise, Probe, check
+from .checking import Case, Exercise, Probe, check, describe
 
 # A small track where moves leave the grid at the top and on the right without meeting a wall,
 # and where a finish cell and a wall can be touched at the same instant.
@@ -195,7 +195,16 @@ def _track_name(track: Track) -> str:
     return track.name if track.name in ("track1", "track2") else "the small test track"
 
 
-MOVE_OUTCOME = Exercise("move_outcome", 1, "the outcome of a move", _outcome_probes)
+def _outcome_text(answer: object) -> str:
+    """An answer as a message shows it: the outcome codes by name."""
+    names = {FINISHED: "FINISHED", CRASHED: "CRASHED"}
+    if isinstance(answer, int) and not isinstance(answer, bool) and answer in names:
+        return f"{names[answer]} ({answer})"
+    return describe(answer)
+
+
+MOVE_OUTCOME = Exercise("move_outcome", 1, "the outcome of a move", _outcome_probes,
+                        describe_answer=_outcome_text)
 
 
 def outcomes_agree(function: Callable, model: TabularModel) -> tuple[int, int, int, int]:

@@ -230,13 +230,14 @@ def _update_probes() -> list[Probe]:
         Probe("the weight of a return", "after each step the greedy policy could have taken, "
               "W *= pi(A|S) / b(A|S); W enters both the sum C(S, A) += W and the step W / C(S, A) "
               "of the weighted average (G itself is not multiplied by W, and C is no count of "
-              "returns).", groups["all greedy"]),
+              "returns); the greedy actions are those of Q as just updated at this step.",
+              groups["all greedy"]),
         Probe("a non-greedy action stops the loop", "after updating Q(S_t, A_t), if A_t is not a "
               "greedy action of S_t under the updated Q, pi(A_t|S_t) = 0: every earlier return "
               "has weight 0, so stop (S&B's 'exit').", groups["stops"]),
         Probe("tied greedy actions", "the greedy policy breaks ties at random: if A_t is one of "
               "k actions tied for the largest Q(S_t, .), pi(A_t|S_t) = 1/k, so W *= (1/k) / "
-              "b(A_t|S_t).", groups["tie"]),
+              "b(A_t|S_t), with the ties of Q as just updated at this step.", groups["tie"]),
         Probe("discounting", "G = gamma * G + R, going backwards: the return from step t "
               "discounts the rewards after R_{t+1}.", groups["discounted"]),
     ]

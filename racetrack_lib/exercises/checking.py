@@ -100,6 +100,7 @@ class Exercise:
             Exercises whose function changes an array in place return that array.
         same: whether an observed answer equals the expected one (default: :func:`same_value`).
         seconds: how long one call may take before the check stops it.
+        describe_answer: how a message shows an answer (default: :func:`describe`).
     """
 
     name: str
@@ -109,6 +110,7 @@ class Exercise:
     observe: Callable[[Callable, tuple], Any] | None = None
     same: Callable[[Any, Any], bool] | None = None
     seconds: float = 10.0
+    describe_answer: Callable[[Any], str] | None = None
     _built: list[Probe] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -139,12 +141,12 @@ class Exercise:
                     return CheckResult(PENDING, self.pending_message())
                 except CheckTimeout:
                     return self._failure(probe, case, f"no answer within {self.seconds:g} s "
-                                                      "(does a loop ever stop?)")
+                                                      "(too slow, or a loop that never stops?)")
                 except Exception as error:  # the reader's code raised: that is its answer
                     return self._failure(probe, case, f"{type(error).__name__}: {error}")
                 if not same(observed, case.expected):
-                    return self._failure(probe, case, describe(observed),
-                                         expected=describe(case.expected))
+                    show = self.describe_answer or describe
+                    return self._failure(probe, case, show(observed), expected=show(case.expected))
         ideas = ", ".join(probe.idea for probe in self.all_probes())
         return CheckResult(PASSED, f"✓ {self.name} agrees with the library on all {n_cases:,} "
                                    f"cases ({ideas}).")
@@ -244,9 +246,10 @@ def same_value(observed: Any, expected: Any) -> bool:
 
 
 def describe(value: Any, limit: int = 12) -> str:
-    """A short text of a value for a message: floats to 4 decimals, long arrays cut."""
+    """A short text of a value for a message: floats to 10 significant digits (so that a
+    difference of 1e-6, or a trace of 9.7e-5 below a threshold of 1e-4, shows), long arrays cut."""
     if isinstance(value, (float, np.floating)):
-        return f"{float(value):.4f}".rstrip("0").rstrip(".") if math.isfinite(value) else str(value)
+        return f"{float(value):.10g}"
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
     if isinstance(value, (int, np.integer)):
