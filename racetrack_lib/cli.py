@@ -22,12 +22,15 @@ import numpy as np
 from .config import METHOD_DEFAULTS, PRESET_AGENTS, PRESETS, AgentConfig, for_method, preset
 from .dp import expected_steps_from_start, policy_evaluation, policy_iteration, value_iteration
 from .errors import RacetrackError, check_range
+from .generate import SHAPES, generate_track
 from .mdp import TabularModel
+from .memory import states_of_track
+from .ordered_dp import ordered_value_iteration
 from .policy import greedy_actions
 from .results import TrainingResult, save_results
 from .training import default_eval_every, train
 
-SOLVERS = ("value_iteration", "policy_iteration")
+SOLVERS = ("ordered", "value_iteration", "policy_iteration")
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
@@ -82,13 +85,28 @@ def build_parser(preset_name: str | None = None,
         "solve", help="solve a track exactly by dynamic programming (the ground truth)"
     )
     _add_track_arguments(solve)
-    solve.add_argument("--method", choices=SOLVERS, default="value_iteration",
-                       help="value_iteration (sweeps of Bellman backups) or policy_iteration "
-                            "(exact evaluation, then improvement) (default %(default)s)")
+    solve.add_argument("--method", choices=SOLVERS, default="ordered",
+                       help="ordered (value iteration in place, sweeping the states in the "
+                            "order the track's moves impose: fast), value_iteration (chapter "
+                            "2's sweeps of Bellman backups) or policy_iteration (exact "
+                            "evaluation, then improvement) (default %(default)s)")
     solve.add_argument("--gamma", type=_number, default=1.0,
                        help="discount factor in (0, 1] (default 1)")
     solve.add_argument("--json", action="store_true", help="print the result as JSON")
     solve.set_defaults(run=_solve)
+
+    generate = commands.add_parser(
+        "generate", help="write a random solvable track (reproducible from its seed)")
+    generate.add_argument("--rows", type=_whole, required=True, help="rows of the grid")
+    generate.add_argument("--cols", type=_whole, required=True, help="columns of the grid")
+    generate.add_argument("--seed", type=_whole, default=0, help="seed (default 0)")
+    generate.add_argument("--shape", choices=SHAPES, default="random",
+                          help="corner (up, then right), s-bend (right, up, right), staircase "
+                               "(up and right, 4 to 6 segments) or random (default %(default)s)")
+    generate.add_argument("--out", required=True,
+                          help="the track file to write (the format `racetrack solve` reads)")
+    generate.add_argument("--json", action="store_true", help="print the result as JSON")
+    generate.set_defaults(run=_generate)
 
     defaults = preset(preset_name) if preset_name else for_method(method)
     default_agents = PRESET_AGENTS.get(preset_name, 8)
@@ -232,13 +250,16 @@ def _solve(args: argparse.Namespace) -> dict:
     check_range("--gamma", args.gamma, 0.0, 1.0, low_open=True)
     started = time.perf_counter()
     model = _model(args)
+    built = time.perf_counter()
     if args.method == "policy_iteration":
         result = policy_iteration(model, gamma=args.gamma)
         policy, sweeps, iterations = result.policy, None, result.iterations
     else:
-        result = value_iteration(model, gamma=args.gamma)
+        solver = ordered_value_iteration if args.method == "ordered" else value_iteration
+        result = solver(model, gamma=args.gamma)
         policy = greedy_actions(result.q_values, np.random.default_rng(0), tolerance=1e-9)
         sweeps, iterations = result.sweeps, None
+    solved = time.perf_counter()
     if args.gamma == 1.0:
         steps_values = result.values
     else:
@@ -258,8 +279,22 @@ def _solve(args: argparse.Namespace) -> dict:
         "method": args.method,
         "sweeps": sweeps,  # value iteration's
         "iterations": iterations,  # policy iteration's: policies evaluated
+        "build_seconds": round(built - started, 4),  # the model
+        "solve_seconds": round(solved - built, 4),  # the solver alone
         "seconds": round(seconds, 4),
     }
+
+
+def _generate(args: argparse.Namespace) -> dict:
+    """Generate a track and write it to ``--out`` (atomically)."""
+    out = _checked_out(args.out)
+    track = generate_track(args.rows, args.cols, args.seed, args.shape)
+    _write_atomically(out, track.to_text() + "\n")
+    n_cells = int((track.cells != 0).sum() - len(track.finish_cells))  # track and start cells
+    return {"track": track.name, "out": str(out), "rows": args.rows, "cols": args.cols,
+            "seed": args.seed, "start_cells": len(track.start_cells),
+            "finish_cells": len(track.finish_cells),
+            "n_states": states_of_track(n_cells, len(track.start_cells))}
 
 
 def _finite(value: float) -> float | None:
@@ -268,8 +303,11 @@ def _finite(value: float) -> float | None:
 
 
 def _print_text(command: str, result: dict) -> None:
-    if command == "solve":
-        work = (f"{result['sweeps']} sweeps" if result["method"] == "value_iteration" else
+    if command == "generate":
+        print(f"{result['track']}: {result['n_states']:,} states, {result['start_cells']} start "
+              f"cells, {result['finish_cells']} finish cells; written to {result['out']}")
+    elif command == "solve":
+        work = (f"{result['sweeps']} sweeps" if result["sweeps"] is not None else
                 f"{result['iterations']} policies evaluated")
         print(f"track {result['track']}, noise {result['noise']}, gamma {result['gamma']}: "
               f"{result['n_states']} states, {result['method'].replace('_', ' ')}, {work}, "
@@ -300,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(_preset_name(argv), _method(argv)).parse_args(argv)
         result = args.run(args)
         text = json.dumps(result, indent=2)
-        if getattr(args, "out", None) and Path(args.out).suffix != ".npz":
+        if args.command == "train" and args.out and Path(args.out).suffix != ".npz":
             _write_atomically(Path(args.out), text + "\n")
     except RacetrackError as error:
         print(f"racetrack: error: {error}", file=sys.stderr)
