@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from .config import METHOD_DEFAULTS, PRESET_AGENTS, PRESETS, AgentConfig, for_method, preset
-from .dp import expected_steps_from_start, policy_evaluation, policy_iteration, value_iteration
+from .dp import expected_steps_from_start, policy_iteration, value_iteration
 from .errors import RacetrackError, check_range
 from .generate import SHAPES, generate_track
 from .mdp import TabularModel
 from .memory import states_of_track
-from .ordered_dp import ordered_value_iteration
+from .ordered_dp import ordered_policy_evaluation, ordered_value_iteration
 from .policy import greedy_actions
 from .results import TrainingResult, save_results
 from .training import default_eval_every, train
@@ -262,8 +262,8 @@ def _solve(args: argparse.Namespace) -> dict:
     solved = time.perf_counter()
     if args.gamma == 1.0:
         steps_values = result.values
-    else:
-        steps_values = policy_evaluation(model, policy, gamma=1.0)
+    else:  # exact, in one ordered sweep (a sparse solve would not scale to a million states)
+        steps_values = ordered_policy_evaluation(model, policy, gamma=1.0)
     seconds = time.perf_counter() - started
     per_start = [
         {"row": int(row), "col": int(col), "expected_steps": _finite(-steps_values[state])}

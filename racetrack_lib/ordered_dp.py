@@ -23,6 +23,12 @@ the crash value, and the sweeps that remain only settle the crash value and the 
 
 The fixed point is the same ``V*`` (the update is the Bellman optimality operator; only the order
 in which values are replaced differs), so the result is checked against chapter 2's.
+
+The same order evaluates a given policy exactly in a single sweep
+(:func:`ordered_policy_evaluation`): in that order every state's value is an affine function of
+the crash value ``c``, ``V(s) = a(s) + b(s) c``, computed from its successors' ``a`` and ``b``
+(a start state's own noise, which keeps it at rest, is solved for in closed form). Then ``c``,
+the mean of ``V`` over the start states, solves ``c = A + B c``: ``c = A / (1 - B)``.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .dp import ValueIterationResult, _check_model, backup
+from .dp import ValueIterationResult, _action_probabilities, _check_model, backup
 from .errors import RacetrackError, check_count, check_range
 from .mdp import MDPTables, TabularModel
 from .rules import CRASHED, FINISHED, N_ACTIONS, REWARD_PER_STEP
@@ -127,3 +133,71 @@ def ordered_value_iteration(model: TabularModel, gamma: float = 1.0, tol: float 
     return ValueIterationResult(values, backup(model, values, gamma), sweeps,
                                 max_changes[:sweeps].copy())
 
+
+
+@njit(cache=True)
+def _affine_values(tables: MDPTables, order: np.ndarray, action_probs: np.ndarray,
+                   gamma: float, a: np.ndarray, b: np.ndarray) -> None:
+    """One sweep in ``order``: ``V_pi(s) = a(s) + b(s) c`` for every state, ``c`` the crash
+    value; ``a(s) = -inf`` where the policy never finishes (``b(s)`` is then 0)."""
+    next_states, noise = tables.next_states, tables.noise
+    for state in order:
+        total_a, total_b, self_loop, endless = 0.0, 0.0, 0.0, False
+        for action in range(N_ACTIONS):
+            chance = action_probs[state, action]
+            if chance == 0.0:
+                continue
+            total_a += chance * REWARD_PER_STEP
+            for outcome in range(2):
+                weight = chance * gamma * (noise if outcome == 1 else 1.0 - noise)
+                successor = next_states[state, action, outcome]
+                if weight == 0.0 or successor == FINISHED:
+                    continue
+                if successor == CRASHED:
+                    total_b += weight
+                elif successor == state:  # at rest on the start line, staying there
+                    self_loop += weight
+                elif a[successor] == -np.inf:
+                    endless = True
+                else:
+                    total_a += weight * a[successor]
+                    total_b += weight * b[successor]
+        if endless or self_loop >= 1.0 - 1e-12:
+            a[state], b[state] = -np.inf, 0.0
+        else:  # V = total_a + total_b c + self_loop V, solved for V
+            a[state], b[state] = total_a / (1.0 - self_loop), total_b / (1.0 - self_loop)
+
+
+def ordered_policy_evaluation(model: TabularModel, policy: np.ndarray,
+                              gamma: float = 1.0) -> np.ndarray:
+    """The exact value ``V^pi`` of a policy (S&B eq. 4.4) in one sweep in the track's order, then
+    one equation for the crash value (see the module's docstring): the same values as
+    :func:`racetrack_lib.dp.policy_evaluation`'s sparse solve, in time proportional to the
+    number of states.
+
+    Args:
+        policy: deterministic, shape ``(n_states,)``, or stochastic, ``(n_states, 9)``.
+    Returns:
+        ``V^pi``, shape ``(n_states,)``; ``-inf`` where the policy never finishes (gamma = 1).
+
+    >>> import numpy as np
+    >>> from racetrack_lib import TabularModel, expected_steps_from_start, greedy_actions
+    >>> model = TabularModel.build("track1", noise=0.1)
+    >>> optimal = greedy_actions(ordered_value_iteration(model).q_values,
+    ...                          np.random.default_rng(0), 1e-9)
+    >>> round(expected_steps_from_start(model, ordered_policy_evaluation(model, optimal)), 4)
+    12.1013
+    """
+    _check_model(model)
+    check_range("gamma", gamma, 0.0, 1.0, low_open=True)
+    action_probs = _action_probabilities(model, policy)
+    a, b = np.zeros(model.n_states), np.zeros(model.n_states)
+    _affine_values(model.tables, sweep_order(model), action_probs, float(gamma), a, b)
+    start_a, start_b = a[model.start_states].mean(), b[model.start_states].mean()
+    if np.isfinite(start_a) and start_b < 1.0 - 1e-12:
+        crash_value = start_a / (1.0 - start_b)
+    else:  # from the start line the policy never finishes
+        crash_value = -np.inf
+    with np.errstate(invalid="ignore"):  # 0 * -inf where b = 0: those states never crash
+        values = np.where(b == 0.0, a, a + b * crash_value)
+    return values

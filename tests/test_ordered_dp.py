@@ -67,3 +67,31 @@ def test_every_move_that_does_not_move_forward_is_a_crash_or_comes_to_rest_on_th
 def test_bad_arguments_are_named(arguments, message):
     with pytest.raises(RacetrackError, match=message):
         ordered_value_iteration(TabularModel.build("track1"), **arguments)
+
+
+def _policies(model: TabularModel) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(3)
+    optimal = ordered_value_iteration(model).q_values.argmax(axis=1)
+    uniform = np.full((model.n_states, 9), 1 / 9)
+    mostly_optimal = np.full((model.n_states, 9), 0.02)
+    mostly_optimal[np.arange(model.n_states), optimal] += 0.82
+    return {"optimal": optimal, "uniform random": uniform, "epsilon-greedy": mostly_optimal,
+            "random actions": rng.integers(0, 9, model.n_states),  # most never finish
+            "always no change": np.full(model.n_states, 4)}  # stays at rest on the start line
+
+
+@pytest.mark.parametrize("track, gamma", [("track1", 1.0), ("track2", 1.0), ("track1", 0.9)])
+def test_ordered_policy_evaluation_is_the_sparse_solve(track, gamma):
+    from racetrack_lib import policy_evaluation
+    from racetrack_lib.ordered_dp import ordered_policy_evaluation
+
+    model = TabularModel.build(track, noise=0.1)
+    for name, policy in _policies(model).items():
+        exact = policy_evaluation(model, policy, gamma)
+        ours = ordered_policy_evaluation(model, policy, gamma)
+        assert (np.isinf(ours) == np.isinf(exact)).all(), name
+        finite = np.isfinite(exact)
+        np.testing.assert_allclose(ours[finite], exact[finite], rtol=1e-9, atol=1e-9,
+                                   err_msg=name)
+    if gamma == 1.0:  # the last two never finish from the start line
+        assert np.isinf(exact[model.start_states]).all()

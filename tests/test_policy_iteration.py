@@ -90,4 +90,4 @@ def test_the_command_line_offers_both_solvers(capsys):
     assert cli.main(["solve", "track1", "--method", "newton"]) == 2
     error = capsys.readouterr().err.strip()
     assert error == ("racetrack: error: argument --method: invalid choice: 'newton' (choose from "
-                     "'value_iteration', 'policy_iteration')")
+                     "'ordered', 'value_iteration', 'policy_iteration')")
