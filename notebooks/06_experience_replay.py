@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import racetrack_lib as rl
-from racetrack_lib import plotting, replay
+from racetrack_lib import plotting, recorded_sweeps, replay
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.exercises import ch06 as exercises
 from racetrack_lib.results import TrainingResult
@@ -160,19 +160,23 @@ show_source(replay.replay_batch, replay.remember_and_replay)
 # gives the median agent's final policy, the real steps until it was first within 10 % of the
 # optimum and until it was within from then on (chapter 4's two measures), the TD updates of the
 # first, and the seconds of learning per agent: the wall time of its learning loop, evaluations
-# excluded, measured in this run (it changes from run to run with the load on the machine).
+# excluded.
+#
+# Training these 40 agents takes too long to repeat every time the chapter runs (the time it took is
+# printed below), so `python scripts/record_sweeps.py replay` (from a clone of the repository)
+# trained them once and saved their learning curves in the library's `data` folder, which is
+# installed with it; `recorded_sweeps.saved_sweep("replay")` loads them wherever the chapter runs,
+# after checking that they were trained with the settings of this version of the library. Run the
+# script again to re-record them. The numbers are what the library computes (a test re-trains the
+# start of every setting and compares); the seconds were measured when the sweep was recorded, one
+# agent at a time, and change from run to run with the load on the machine.
 
 # %%
-replay_settings = {
-    "no replay": {},
-    "memory 1,000, batch 8": {"memory_size": 1_000, "batch_size": 8},
-    "memory 10,000, batch 8": {"memory_size": 10_000, "batch_size": 8},
-    "memory 100,000, batch 8": {"memory_size": 100_000, "batch_size": 8},
-    "memory 10,000, batch 2": {"memory_size": 10_000, "batch_size": 2},
-}
-results = {label: train(AgentConfig(num_episodes=20_000, **settings), model, n_agents=8, seed=0,
-                        n_jobs=2)
-           for label, settings in replay_settings.items()}
+replay_settings = recorded_sweeps.SETTINGS["replay"]  # label: fields changed from the defaults
+results = recorded_sweeps.saved_sweep("replay")
+print(f"recorded by scripts/record_sweeps.py: {len(results)} settings of 8 agents x 20,000 "
+      f"episodes, trained in {sum(result.seconds for result in results.values()):.0f} s on the "
+      "machine that ran it")
 summary = {}
 print(f"{'':<24} {'final':>6}   {'first within 10 % after':<25} {'within from':<12} learning\n"
       f"{'':<24} {'steps':>6}   {'real steps':<12} {'updates':<12} {'then on':<12} per agent")
@@ -186,6 +190,21 @@ for label, result in results.items():
                       stay_10)
     print(f"{label:<24} {summary[label][0]:6.2f}   {to_10 / 1e6:6.2f} M     "
           f"{updates_to_10 / 1e6:6.1f} M     {stay_10 / 1e6:6.2f} M     {seconds:4.1f} s")
+
+# %% [markdown]
+# Is the file what the library computes? An agent's random numbers depend only on the seed and
+# its number, so the first agent of "memory 10,000, batch 8" can be re-trained alone: every
+# evaluation should come out the same, and only the seconds differ.
+
+# %%
+recorded = results["memory 10,000, batch 8"]
+again = train(recorded.config, model, n_agents=1, seed=0)
+identical = (np.array_equal(again.greedy_expected_steps, recorded.greedy_expected_steps[:1])
+             and np.array_equal(again.eval_env_steps, recorded.eval_env_steps[:1]))
+print(f"memory 10,000, batch 8, agent 0 re-trained: every evaluation identical to the recorded "
+      f"one: {identical}; learning took {again.eval_seconds[0, -1]:.1f} s here, "
+      f"{recorded.eval_seconds[0, -1]:.1f} s when recorded")
+assert identical
 
 # %% mystnb={"figure": {"name": "fig-6-2", "caption": "Per real step, replay brings the agents within 10 % of the optimum far sooner than one-step Q-learning; left, memory sizes; right, batch sizes."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
@@ -225,18 +244,23 @@ assert summary["memory 100,000, batch 8"][4] == min(value[4] for value in list(s
 
 
 def seconds_per_real_step(result: TrainingResult) -> float:
-    """Median over agents of the seconds of learning per real step (this run's timing)."""
+    """Median over agents of the seconds of learning per real step (the recorded timing)."""
     return float(np.median(result.eval_seconds[:, -1] / result.eval_env_steps[:, -1]))
 
 
-# Timings vary with the load on the machine (the ratio was 5 to 10 in the runs made while
-# writing this chapter); the margin leaves room for another process slowing one run only.
+# The recorded seconds. Timings vary with the load on the machine (the ratio was 5 to 10 in the
+# runs made while writing this chapter); the margin leaves room for a recording in which another
+# process slowed one setting only.
 per_million = {label: 1e6 * seconds_per_real_step(results[label])
                for label in ("no replay", "memory 10,000, batch 8")}
-print("seconds of learning per million real steps, this run: "
+print("seconds of learning per million real steps, as recorded: "
       + "; ".join(f"{label}: {seconds:.2f} s" for label, seconds in per_million.items()))
 assert per_million["memory 10,000, batch 8"] > 2 * per_million["no replay"]  # "more than twice"
-late_length = np.abs(results["memory 1,000, batch 8"].episode_lengths[:, -1_000:]).mean()
+small_memory = results["memory 1,000, batch 8"]
+# the real steps of the last 1,000 episodes: those between the evaluations after 19,000 and 20,000
+late_steps = small_memory.eval_env_steps[:, -1] - small_memory.eval_env_steps[
+    :, list(small_memory.eval_episodes).index(19_000)]
+late_length = late_steps.mean() / 1_000
 print(f"memory 1,000: the last 1,000 episodes took {late_length:.1f} steps on average, so the "
       f"memory held about {1_000 / late_length:.0f} of them")
 assert 1_000 / late_length < 80  # "under 80 late episodes"
@@ -280,20 +304,20 @@ assert 0.53e6 < sarsa_05.median_steps_to_stay_within() < 0.57e6  # "from 0.55 mi
 # third, ... look at a transition already used, and it is worth less than a fresh one. Batches of 8
 # need about 2.5 times the updates of batches of 2 to reach the band, and chapter 4's agents without
 # replay needed only about 1.5 million updates (one per real step). And updates cost time: the loop
-# makes `1 + batch_size` updates per real step, and in this run a real step with replay (memory
-# 10,000, batch 8) took more than twice as long as one without (asserted; the seconds per million
-# real steps printed above give this run's ratio; the table's seconds are per agent, and the agents
-# drove different numbers of real steps). Replay trades computation for experience - the right trade
-# when experience is expensive (a real car, a slow simulator). Whether it pays per second when a
-# real step is a table lookup, as here, chapter 8 measures.
+# makes `1 + batch_size` updates per real step, and in the recorded sweep a real step with replay
+# (memory 10,000, batch 8) took more than twice as long as one without (asserted; the seconds per
+# million real steps printed above give the recorded ratio; the table's seconds are per agent, and
+# the agents drove different numbers of real steps). Replay trades computation for experience -
+# the right trade when experience is expensive (a real car, a slow simulator). Whether it pays per
+# second when a real step is a table lookup, as here, chapter 8 measures.
 #
 # ## Explore
 #
 # The explorer draws the learning curves of [Figure 6.2](#fig-6-2) for one setting: eight
 # agents, seed 0, 20,000 episodes, with your memory size, batch size and target. It opens on
-# the figure's "memory 10,000, batch 8" (the settings of the figure are shown from the runs
-# above; any other is trained anew, eight agents, two at a time: the table's seconds per
-# agent suggest how long that takes, longer for large batches). **Question**:
+# the figure's "memory 10,000, batch 8" (the settings of the figure are shown from the recorded
+# sweep; any other is trained anew, eight agents, two at a time: the table's seconds per agent,
+# as recorded, suggest how long that takes, longer for large batches). **Question**:
 # with batches of 8, what is the smallest memory with which the median agent's final policy is
 # within 10 % of the optimum?
 
@@ -301,7 +325,7 @@ assert 0.53e6 < sarsa_05.median_steps_to_stay_within() < 0.57e6  # "from 0.55 mi
 # %%
 def explore_replay(memory_size: int = 10_000, batch_size: int = 8,
                    target: str = "q_learning") -> None:
-    """Figure 6.2's curves for one setting; the settings trained above are not trained again."""
+    """Figure 6.2's curves for one setting; the recorded settings are not trained again."""
     batch_size = min(batch_size, max(memory_size, 1))  # a batch cannot exceed the memory
     settings = ({} if memory_size == 0 else {"memory_size": memory_size, "batch_size": batch_size})
     label = f"memory {memory_size:,}, batch {batch_size}" if memory_size else "no replay"

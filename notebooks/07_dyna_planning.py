@@ -31,7 +31,7 @@ import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
 import racetrack_lib as rl
-from racetrack_lib import dyna, plotting
+from racetrack_lib import dyna, plotting, recorded_sweeps
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.exercises import ch07 as exercises
 from racetrack_lib.results import TrainingResult
@@ -218,21 +218,24 @@ plt.show()
 # per real step with the counting model, and 10 with the last-outcome model. The table below
 # gives, for each setting, the median agent's final policy and two measures of how soon it got
 # within 10 % of the optimum (chapter 4): the first time, and the time from which it stayed
-# within at every later evaluation. The seconds are the wall time of each agent's learning loop
-# (evaluations excluded), measured in this run: they change from run to run with the load on the
-# machine.
+# within at every later evaluation.
+#
+# Training these 40 agents takes too long to repeat every time the chapter runs (the time it took is
+# printed below), so `python scripts/record_sweeps.py planning` (from a clone of the repository)
+# trained them once and saved their learning curves in the library's `data` folder, which is
+# installed with it; `recorded_sweeps.saved_sweep("planning")` loads them wherever the chapter runs,
+# after checking that they were trained with the settings of this version of the library. Run the
+# script again to re-record them. The numbers are what the library computes (a test re-trains the
+# start of every setting and compares); the seconds are the wall time of each agent's learning loop
+# (evaluations excluded), measured when the sweep was recorded, one agent at a time:
+# they change from run to run with the load on the machine.
 
 # %%
-planning_settings = {
-    "no planning": {},
-    "planning 5": {"planning_steps": 5},
-    "planning 10": {"planning_steps": 10},
-    "planning 50": {"planning_steps": 50},
-    "planning 10, last outcome": {"planning_steps": 10, "model_kind": "last"},
-}
-results = {label: train(AgentConfig(num_episodes=20_000, **settings), model, n_agents=8, seed=0,
-                        n_jobs=2)
-           for label, settings in planning_settings.items()}
+planning_settings = recorded_sweeps.SETTINGS["planning"]  # label: fields changed from the defaults
+results = recorded_sweeps.saved_sweep("planning")
+print(f"recorded by scripts/record_sweeps.py: {len(results)} settings of 8 agents x 20,000 "
+      f"episodes, trained in {sum(result.seconds for result in results.values()):.0f} s on the "
+      "machine that ran it")
 summary = {}
 print(f"{'':<26} {'final':>6}   {'within 10 % after':<18} {'within from':<12} learning\n"
       f"{'':<26} {'steps':>6}   {'(real steps)':<18} {'then on':<12} per agent")
@@ -244,12 +247,27 @@ for label, result in results.items():
     print(f"{label:<26} {summary[label][0]:6.2f}   {first / 1e6:6.2f} M           "
           f"{stay / 1e6:6.2f} M     {seconds:4.1f} s")
 
-# %% mystnb={"figure": {"name": "fig-7-3", "caption": "How many of the eight agents of each setting have a greedy policy within 10 % of the optimum (solid: at least once; dashed: from then on), left per real step, right per second of learning measured in this run; a dot marks where training ended."}}
+# %% [markdown]
+# Is the file what the library computes? An agent's random numbers depend only on the seed and
+# its number, so the first agent of "planning 10" can be re-trained alone: every evaluation
+# should come out the same, and only the seconds differ.
+
+# %%
+recorded = results["planning 10"]
+again = train(recorded.config, model, n_agents=1, seed=0)
+identical = (np.array_equal(again.greedy_expected_steps, recorded.greedy_expected_steps[:1])
+             and np.array_equal(again.eval_env_steps, recorded.eval_env_steps[:1]))
+print(f"planning 10, agent 0 re-trained: every evaluation identical to the recorded one: "
+      f"{identical}; learning took {again.eval_seconds[0, -1]:.1f} s here, "
+      f"{recorded.eval_seconds[0, -1]:.1f} s when recorded")
+assert identical
+
+# %% mystnb={"figure": {"name": "fig-7-3", "caption": "How many of the eight agents of each setting have a greedy policy within 10 % of the optimum (solid: at least once; dashed: from then on), left per real step, right per second of learning measured when the sweep was recorded; a dot marks where training ended."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
 plotting.plot_time_to_within(results, ax=axes[0], legend_loc=None)
 axes[0].set_title("per real step")
 plotting.plot_time_to_within(results, ax=axes[1], x="seconds", legend_loc=None)
-axes[1].set_title("per second of learning (one core, this run)")
+axes[1].set_title("per second of learning (one core, as recorded)")
 fig.suptitle("Figure 7.3: how soon the agents get within 10 % of the optimum, by planning")
 fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=4, fontsize=8)
 fig.tight_layout(rect=(0, 0.08, 1, 1))  # room for the legend below the panels
@@ -267,7 +285,7 @@ print(f"no planning: final policies {finals['no planning'].min():.2f} to "
 
 # %%
 def seconds_per_real_step(result: TrainingResult) -> float:
-    """Median over agents of the seconds of learning per real step (this run's timing)."""
+    """Median over agents of the seconds of learning per real step (the recorded timing)."""
     return float(np.median(result.eval_seconds[:, -1] / result.eval_env_steps[:, -1]))
 
 
@@ -287,8 +305,9 @@ assert abs(summary["planning 10"][0] - 12.25) < 0.005  # "needs 12.25 steps"
 assert abs(summary["planning 50"][0] - 12.21) < 0.005  # "at 12.21"
 assert 0.4e6 < summary["planning 10"][1] < 0.45e6 and 0.5e6 < summary["planning 10"][2] < 0.55e6
 assert finals["planning 10, last outcome"].min() > finals["planning 10"].max()  # "every one"
-# Timings vary with the load on the machine: both ratios were 2 to 3 in the runs made while
-# writing this chapter. The margin leaves room for another process slowing one run, not the other.
+# The recorded seconds. Timings vary with the load on the machine: both ratios were 2 to 3 in the
+# runs made while writing this chapter; the margin leaves room for a recording in which another
+# process slowed one setting, not the other.
 assert seconds_per_real_step(results["planning 50"]) > (  # "at least 1.2 times as long"
     1.2 * seconds_per_real_step(results["planning 10"]))
 assert median_seconds_to_within(results["planning 50"]) > (  # "later in seconds"
@@ -304,7 +323,7 @@ assert median_seconds_to_within(results["planning 50"]) > (  # "later in seconds
 # ([Figure 7.4](#fig-7-4)) the median agent with 10 planning steps needs 12.25 steps, against
 # the optimum's 12.10, and 50 planning steps end only a little closer, at 12.21.
 #
-# The last-outcome model learns too, but ends further from the optimum: in this run every one of
+# The last-outcome model learns too, but ends further from the optimum: in this sweep every one of
 # its eight agents ends further from it than every counting agent with the same 10 planning
 # steps (median 12.68 against 12.25). Everything else about the two settings is the same - the
 # seed, the step sizes, the number of planning steps - so the difference is the model: its
@@ -312,10 +331,10 @@ assert median_seconds_to_within(results["planning 50"]) > (  # "later in seconds
 # is not rare.
 #
 # The price is computation: each real step now costs `1 + planning_steps` updates. Per second
-# of learning ([Figure 7.3](#fig-7-3), right) the picture changes. In this run a real step with
-# 50 planning steps took longer than one with 10 (the seconds printed above; asserted: at least
-# 1.2 times as long), and the agents with 50 got within 10 % later in seconds, though sooner in
-# real steps. Whether one-step Q-learning, given more episodes, would get there in fewer
+# of learning ([Figure 7.3](#fig-7-3), right) the picture changes. In the recorded sweep a real
+# step with 50 planning steps took longer than one with 10 (the seconds printed above; asserted:
+# at least 1.2 times as long), and the agents with 50 got within 10 % later in seconds, though
+# sooner in real steps. Whether one-step Q-learning, given more episodes, would get there in fewer
 # seconds than these agents, this chapter does not measure; chapter 8 does. As with replay,
 # Dyna trades computation for experience: worth it when real steps are expensive.
 #
@@ -323,16 +342,16 @@ assert median_seconds_to_within(results["planning 50"]) > (  # "later in seconds
 #
 # The explorer draws the left panel of [Figure 7.3](#fig-7-3) for one setting: eight agents,
 # seed 0, 20,000 episodes, with your number of planning steps and model. It opens on the
-# figure's "planning 10" (the five settings of the figure are shown from the runs above; any
-# other is trained anew, eight agents, two at a time: the table's seconds per agent suggest
-# how long that takes, longer for many planning steps). **Question**: what is
+# figure's "planning 10" (the five settings of the figure are shown from the recorded sweep; any
+# other is trained anew, eight agents, two at a time: the table's seconds per agent, as recorded,
+# suggest how long that takes, longer for many planning steps). **Question**: what is
 # the fewest planning steps with which the median agent, with the counting model, gets within
 # 10 % of the optimum and stays there before its 20,000 episodes end?
 
 
 # %%
 def explore_dyna(planning_steps: int = 10, model_kind: str = "counts") -> None:
-    """Figure 7.3 (left) for one setting; the settings trained above are not trained again."""
+    """Figure 7.3 (left) for one setting; the recorded settings are not trained again."""
     model_kind = "counts" if planning_steps == 0 else model_kind  # no model without planning
     settings = {"planning_steps": planning_steps, "model_kind": model_kind}
     for label, trained in planning_settings.items():
