@@ -1,7 +1,8 @@
 """Numbers that the chapters' exercise solutions quote, recomputed so that they cannot drift.
 
 (Numbers in the chapters' main text are printed by a cell, which nbval compares, or asserted in a
-cell.)
+cell.) A setting that chapters 6 and 7 load from their recorded sweeps is read from the recording
+rather than trained again (tests/test_recorded_sweeps.py checks that it is what the library trains).
 """
 
 import os
@@ -19,6 +20,7 @@ from racetrack_lib import (
     value_iteration,
 )
 from racetrack_lib.config import AgentConfig
+from racetrack_lib.recorded_sweeps import saved_sweep, sweep_configs
 from racetrack_lib.replay import new_memory, store
 from racetrack_lib.td import Transition
 from racetrack_lib.traces import TRACE_THRESHOLD, new_traces, update_traced, visit
@@ -127,9 +129,36 @@ def test_chapter5_exercise3_lambda_095(track1_model):
     assert sarsa.median_steps_to_stay_within() / 1e6 == pytest.approx(1.6, abs=0.05)  # "1.6 M"
 
 
+def replay_config(**settings):
+    return AgentConfig(num_episodes=20_000, memory_size=10_000, batch_size=8, **settings)
+
+
 def replay_result(track1_model, **settings):
-    config = AgentConfig(num_episodes=20_000, memory_size=10_000, batch_size=8, **settings)
-    return train(config, track1_model, n_agents=8, seed=0)
+    return train(replay_config(**settings), track1_model, n_agents=8, seed=0)
+
+
+def recorded(sweep, label, config):
+    """The run of ``config`` (8 agents x 20,000 episodes, seed 0, track 1 with noise 0.1) that
+    chapters 6 and 7 load from their recorded sweeps instead of training it again:
+    ``saved_sweep`` refuses a file recorded with other settings, and tests/test_recorded_sweeps.py
+    checks that its numbers are the ones the library trains. Its learning curves only: no
+    episode lengths or Q tables."""
+    assert sweep_configs(sweep)[label] == config  # the very setting the exercise trains
+    result = saved_sweep(sweep)[label]
+    assert (result.track_name, result.noise, result.seed, result.n_agents) == ("track1", 0.1, 0, 8)
+    return result
+
+
+@pytest.fixture(scope="module")
+def recorded_replay():
+    """Q-learning with a memory of 10,000 and batches of 8, as chapter 6 recorded it."""
+    return recorded("replay", "memory 10,000, batch 8", replay_config())
+
+
+@pytest.fixture(scope="module")
+def recorded_planning_10():
+    """Q-learning with 10 planning steps (the counting model), as chapter 7 recorded it."""
+    return recorded("planning", "planning 10", AgentConfig(num_episodes=20_000, planning_steps=10))
 
 
 def test_chapter6_exercise1_sarsa_with_replay(track1_model):
@@ -139,13 +168,16 @@ def test_chapter6_exercise1_sarsa_with_replay(track1_model):
     assert median_final(sarsa) > 1.10 * sarsa.optimal_expected_steps  # "does not stay there"
 
 
-def test_chapter6_exercise2_what_a_memory_holds(track1_model):
-    result = replay_result(track1_model)
-    lengths = np.abs(result.episode_lengths)
-    first_ten = lengths[:, :10].mean(axis=1)
+def test_chapter6_exercise2_what_a_memory_holds(recorded_replay):
+    # The recording holds no episode lengths, but it holds their sums: each agent's real steps
+    # after episodes 10, 19,000 and 20,000 (eval_env_steps is the running sum of its episodes'
+    # lengths), so the mean lengths of its first ten and of its last 1,000 episodes are exact.
+    at = {int(episode): k for k, episode in enumerate(recorded_replay.eval_episodes)}
+    steps = recorded_replay.eval_env_steps
+    first_ten = steps[:, at[10]] / 10
     assert 1_250 < first_ten.min() and first_ten.max() < 3_400  # "1,250 to 3,400 per agent"
     assert first_ten.mean() == pytest.approx(2_400, abs=100)  # "about 2,400 steps each"
-    late = lengths[:, -1_000:].mean()
+    late = (steps[:, at[20_000]] - steps[:, at[19_000]]).mean() / 1_000
     assert 12.5 < late < 13.5  # "about 13 steps"
     assert 1_000 / late < 80  # "under 80 late episodes"
 
@@ -159,9 +191,9 @@ def test_chapter6_exercise3_ring_buffer():
     assert memory.fill.tolist() == [10, 5]  # full; the next write goes to slot 5
 
 
-def test_chapter6_exercise4_replay_with_traces(track1_model):
+def test_chapter6_exercise4_replay_with_traces(track1_model, recorded_replay):
     traced = replay_result(track1_model, trace_decay=0.9)
-    plain = replay_result(track1_model)
+    plain = recorded_replay
     assert (median_final(traced), median_final(plain)) == (pytest.approx(12.55, abs=0.005),
                                                            pytest.approx(12.56, abs=0.005))
     assert np.nanmedian(traced.steps_to_within()) / 1e6 == pytest.approx(0.47, abs=0.01)
@@ -171,10 +203,8 @@ def test_chapter6_exercise4_replay_with_traces(track1_model):
     assert plain.median_steps_to_stay_within() / 1e6 == pytest.approx(0.62, abs=0.005)
 
 
-def test_chapter7_exercise3_replay_or_planning(track1_model):
-    replay = replay_result(track1_model)
-    planning = train(AgentConfig(num_episodes=20_000, planning_steps=10), track1_model,
-                     n_agents=8, seed=0)
+def test_chapter7_exercise3_replay_or_planning(recorded_replay, recorded_planning_10):
+    replay, planning = recorded_replay, recorded_planning_10
     # "Replay ...: first within 10 % after 0.52 M real steps, within from then on after 0.62 M,
     # final 12.56 steps; planning 10: 0.43 M, 0.52 M and 12.25 steps"
     quoted = {"replay": (0.52, 0.62, 12.56), "planning": (0.43, 0.52, 12.25)}
