@@ -150,6 +150,8 @@ def _start_line_steps(order: np.ndarray, policy: np.ndarray, next_states: np.nda
     for start in start_states:
         mean_a += steps_alone[start] / len(start_states)
         mean_b += crash_probability[start] / len(start_states)
+    if mean_b >= 1.0:  # finishing before a crash is so unlikely that 1 - b rounds to 0:
+        return np.inf  # the expected steps overflow any float, and 1 / 0 would raise
     return mean_a / (1.0 - mean_b)
 
 

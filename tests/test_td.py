@@ -241,3 +241,19 @@ def test_compiled_and_plain_python_runs_give_the_same_numbers(tmp_path: Path):
         outputs.append(json.loads(completed.stdout))
     assert outputs[0] == outputs[1]
     assert sum(map(abs, outputs[0]["lengths"][0])) > 60
+
+
+def test_a_policy_that_crashes_all_but_certainly_is_never_finished_not_a_division_by_zero():
+    """One start state whose action crashes unless the noise (p = 1e-20) holds the car, which
+    then finishes: b = 1 - 1e-20 rounds to 1, so the exact 1 / (1 - b) is beyond any float."""
+    from racetrack_lib.greedy_evaluation import _start_line_steps
+    from racetrack_lib.rules import CRASHED, FINISHED
+
+    next_states = np.empty((2, 9, 2), dtype=np.int64)
+    next_states[0] = (CRASHED, 1)  # intended: crash; noise: on to state 1
+    next_states[1] = (FINISHED, FINISHED)
+    steps = _start_line_steps(np.array([1, 0]), np.zeros(2, dtype=np.int64), next_states,
+                              np.array([0]), 1e-20)
+    assert steps == np.inf
+    assert _start_line_steps(np.array([1, 0]), np.zeros(2, dtype=np.int64), next_states,
+                             np.array([0]), 0.25) == pytest.approx(1.25 / (1 - 0.75))
