@@ -157,6 +157,7 @@ def measure(rows: int, cols: int, textbook_limit: int, evaluation_limit: int,
     steps = phase("q_learning", q_learning)
     found["q_learning_steps_per_second"] = steps / found["q_learning_seconds"]
     found["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    found["timed_on"] = f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores"  # the machine
     return found
 
 
