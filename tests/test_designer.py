@@ -95,6 +95,14 @@ def test_a_text_of_another_shape_rebuilds_the_grid(designer):
     assert designer._buttons[-1].tooltip == "line 14, column 18"
 
 
+def test_a_text_of_the_same_size_but_another_shape_rebuilds_the_grid_too():
+    designer = TrackDesigner("####F\n#...F\nSS..#\n#####")  # 4 x 5
+    designer.set_text("###F\n#..F\n#..#\n#..#\nSS.#")  # 5 x 4: also 20 cells
+    assert designer.cells.shape == (5, 4)
+    assert designer.grid.layout.grid_template_columns == "repeat(4, 22px)"
+    assert designer._buttons[-1].tooltip == "line 5, column 4"
+
+
 def test_resizing_keeps_the_cells_that_remain_and_walls_the_new_ones(designer):
     designer.resize(5, 10)
     assert designer.cells.shape == (5, 10)

@@ -357,6 +357,7 @@ class TrackDesigner:
             self.curve,
             widgets.HBox([self.file_name, save_button, self.saved]),
         ])
+        self._box.add_class("racetrack-designer")
 
     def _reporting(self, action) -> None:
         """Run a button's action; an error is shown beside it, never as a traceback."""
@@ -405,8 +406,9 @@ class TrackDesigner:
             return  # the grid wrote it
         self._check(text)
         if self.solution is not None:
+            same_shape = self.solution.model.track.shape == self.cells.shape
             self.cells = self.solution.model.track.cells.copy()
-            if len(self._buttons) == self.cells.size:
+            if same_shape:
                 self._restyle()
             else:
                 self._show_cells()

@@ -2,13 +2,17 @@
 
 The tests start one JupyterLab server on 127.0.0.1 (a free port, a random token, settings and
 workspaces in a temporary folder) on a copy of chapter 4 with its outputs cleared, so every
-output they see was made by this run, and on chapter 1's student edition. They drive Chromium:
+output they see was made by this run, on chapter 1's student edition, and on chapter 9's track
+designer. They drive Chromium:
 
 - chapter 4: Run > Run All Cells, wait until every cell has run, check there is no error output,
   drag the explorer's alpha slider and wait for the explorer to retrain and redraw its figure;
 - chapter 1's student edition: run all cells (the unsolved exercises must not stop it), then type
   a wrong answer to exercise 1.1 into its cell as a reader would, run it and its check and read
-  the check's message; then type the right answer and see the check pass.
+  the check's message; then type the right answer and see the check pass;
+- chapter 9's designer: clear the grid and paint a small track with the mouse, see its optimum
+  (the library's number) and drawing appear, type an unknown character into the text and see it
+  named by line and column and its cell turn red, mend it, and train the full agent on it.
 """
 
 from __future__ import annotations
@@ -36,9 +40,22 @@ pytestmark = pytest.mark.browser
 
 CHAPTER = "04_td_learning.ipynb"
 STUDENT_CHAPTER = "01_racetrack_mdp.ipynb"  # in the folder's student/ subfolder
+DESIGNER_CHAPTER = "09_your_own_track.ipynb"
+DESIGNER = "designer.ipynb"  # chapter 9's imports and its designer cell, nothing else
 RUN_ALL_TIMEOUT_S = 240  # chapter 4 executes in about 25 s; CI machines are slower
 RETRAIN_TIMEOUT_MS = 120_000
 STDERR = "application/vnd.jupyter.stderr"  # how JupyterLab marks error and stderr outputs
+
+
+def designer_notebook() -> nbformat.NotebookNode:
+    """Chapter 9's first code cell (its imports) and the cell that shows the designer."""
+    chapter = nbformat.read(ROOT / "notebooks" / DESIGNER_CHAPTER, as_version=4)
+    code = [cell for cell in chapter.cells if cell.cell_type == "code"]
+    shows = [cell for cell in code if cell.source.startswith("designer = TrackDesigner(")]
+    assert len(shows) == 1, "chapter 9 has no cell 'designer = TrackDesigner(...)'"
+    notebook = nbformat.v4.new_notebook(metadata=chapter.metadata)
+    notebook.cells = [nbformat.v4.new_code_cell(cell.source) for cell in (code[0], shows[0])]
+    return notebook
 
 
 def free_port() -> int:
@@ -75,6 +92,7 @@ def jupyterlab(tmp_path_factory):
     instructor = nbformat.read(ROOT / "notebooks" / STUDENT_CHAPTER, as_version=4)
     nbformat.write(student_notebook(instructor, STUDENT_CHAPTER),
                    folder / "student" / STUDENT_CHAPTER)
+    nbformat.write(designer_notebook(), folder / DESIGNER)
     # every cell in the page (no virtual scrolling), so the test can see them all
     settings = folder / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
@@ -254,3 +272,104 @@ def test_a_student_types_a_wrong_then_a_right_answer_and_the_check_says_so(page,
     right = check_output_after_running(page, exercise_cell, check_cell, RIGHT_ANSWER)
     assert "✓ next_velocity agrees with the library" in right, right
     assert "Used on track 1" in right
+
+
+# The track the designer test paints on the starting 14 x 18 grid, cleared (lines and columns
+# counted from 1, as the designer's cells are titled): a box of track, the start line under it,
+# the finish line on its right.
+PAINTED = [("track .", (3, 3), (8, 8)), ("start S", (9, 3), (9, 8)),
+           ("finish F", (3, 9), (5, 9))]
+ERROR_RED = "rgb(228, 26, 28)"
+
+
+def painted_track_text() -> str:
+    rows = [["#"] * 18 for _ in range(14)]
+    symbols = {"track .": ".", "start S": "S", "finish F": "F"}
+    for brush, (line0, column0), (line1, column1) in PAINTED:
+        for line in range(line0, line1 + 1):
+            for column in range(column0, column1 + 1):
+                rows[line - 1][column - 1] = symbols[brush]
+    return "\n".join("".join(row) for row in rows)
+
+
+def designer_status(page, expected: str, timeout_ms: int = 60_000) -> str:
+    """Wait until the designer's status line contains `expected`; return it."""
+    status = page.locator(".racetrack-designer-status")
+    try:
+        page.wait_for_function(
+            """expected => {
+                const status = document.querySelector('.racetrack-designer-status');
+                return status !== null && status.innerText.includes(expected);
+            }""", arg=expected, timeout=timeout_ms, polling=250)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"the status never said {expected!r}: it says "
+                             f"{status.inner_text()!r}") from None
+    return status.inner_text()
+
+
+def dismiss_news_question(page) -> None:
+    """Answer JupyterLab's question about news, if it asks, so that its toast covers nothing."""
+    try:
+        page.locator(".jp-toast-button", has_text="No").click(timeout=3_000)
+    except PlaywrightTimeoutError:
+        pass  # not asked
+
+
+def cell_button(page, line: int, column: int):
+    return page.locator(f".racetrack-designer-grid button[title='line {line}, column {column}']")
+
+
+def test_a_reader_paints_a_track_sees_its_optimum_an_error_and_trains_on_it(page, jupyterlab):
+    from racetrack_lib.designer import solve_design
+    from racetrack_lib.track import parse_track
+
+    base_url, token = jupyterlab
+    page.goto(f"{base_url}/lab/workspaces/designer/tree/{DESIGNER}?token={token}")
+    wait_for_kernel(page, base_url, token, DESIGNER)
+    notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
+    run_all_cells(page)
+    wait_until_every_cell_ran(page, notebook)
+    designer_status(page, "states; optimal expected steps")
+    dismiss_news_question(page)  # its toast lies over the lower right of the page
+
+    page.get_by_role("button", name="clear (all wall)").click()
+    designer_status(page, "the track has no start cell")
+    page.locator(".widget-checkbox", has_text="rectangle").locator("input").check()
+    for brush, first, last in PAINTED:  # two clicks paint a box
+        page.locator(".widget-toggle-buttons").get_by_role("button", name=brush).click()
+        cell_button(page, *first).click()
+        cell_button(page, *last).click()
+        page.wait_for_timeout(300)
+    expected = solve_design(parse_track(painted_track_text()))
+    status = designer_status(page, f"✓ {expected.model.n_states:,} states")
+    assert f"start line {expected.expected_steps:.2f}" in status, status
+    drawing = notebook.locator(".widget-output img")
+    assert drawing.count() >= 1  # the optimal drives
+
+    text = page.locator(".racetrack-designer-text textarea")
+    assert text.input_value() == painted_track_text()
+    text.click()
+    page.keyboard.press("Control+Home")
+    page.keyboard.type("x")
+    page.keyboard.press("Tab")  # leaving the box applies the edit
+    status = designer_status(page, "line 1, column 1: unknown character 'x'")
+    assert cell_button(page, 1, 1).evaluate("b => getComputedStyle(b).backgroundColor") == \
+        ERROR_RED
+    text.click()
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("Delete")
+    page.keyboard.press("Tab")
+    designer_status(page, f"✓ {expected.model.n_states:,} states")
+
+    episodes = page.locator(".widget-inline-hbox", has_text="episodes").locator("input")
+    episodes.fill("300")
+    episodes.press("Enter")
+    page.get_by_role("button", name=re.compile(r"^train the full agent")).click()
+    page.wait_for_function(
+        """() => {
+            const bar = document.querySelector('.widget-hprogress .progress-bar');
+            return bar !== null && bar.style.width === '100%';
+        }""", timeout=RETRAIN_TIMEOUT_MS, polling=500)
+    page.wait_for_function(  # the learning curve joins the drawing
+        "() => document.querySelectorAll('.jp-Notebook .widget-output img').length >= 2",
+        timeout=RETRAIN_TIMEOUT_MS, polling=500)
