@@ -343,8 +343,9 @@ def test_a_reader_paints_a_track_sees_its_optimum_an_error_and_trains_on_it(page
     expected = solve_design(parse_track(painted_track_text()))
     status = designer_status(page, f"✓ {expected.model.n_states:,} states")
     assert f"start line {expected.expected_steps:.2f}" in status, status
-    drawing = notebook.locator(".widget-output img")
-    assert drawing.count() >= 1  # the optimal drives
+    # the optimal drives: drawn just after the status is written, so wait for them
+    notebook.locator(".racetrack-designer .widget-output img").first.wait_for(
+        state="attached", timeout=30_000)
 
     text = page.locator(".racetrack-designer-text textarea")
     assert text.input_value() == painted_track_text()
