@@ -28,6 +28,10 @@ from .memory import states_of_track
 from .ordered_dp import ordered_policy_evaluation, ordered_value_iteration
 from .policy import greedy_actions
 from .results import TrainingResult, save_results
+from .sweeping.runner import BACKENDS, run_sweep
+from .sweeping.runner import finished as finished_tasks
+from .sweeping.spec import read_spec
+from .sweeping.summary import format_table, plot_summary, summary_rows
 from .training import default_eval_every, train
 
 SOLVERS = ("ordered", "value_iteration", "policy_iteration")
@@ -140,6 +144,31 @@ def build_parser(preset_name: str | None = None,
                        help="also write the result to this file: the JSON summary, or with a "
                             ".npz name every array (curves, Q tables) with the config and seed")
     train.set_defaults(run=_train)
+
+    sweep = commands.add_parser(
+        "sweep", help="train every configuration of a sweep file (TOML) into a results folder, "
+                      "then summarize; rerun the same command to resume")
+    sweep.add_argument("spec", help="the sweep file: tracks, agents, seed, [base] and [grid] "
+                                    "(see the README)")
+    sweep.add_argument("--out", default=None,
+                       help="the results folder (default: the sweep file's name with "
+                            "'.results', beside it)")
+    sweep.add_argument("--jobs", type=_whole, default=1,
+                       help="configurations trained at once: local processes, or the workers "
+                            "of a local Dask cluster; -1: one per core (default 1)")
+    sweep.add_argument("--backend", choices=BACKENDS, default="local",
+                       help="local (processes on this machine) or dask (a Dask cluster: the "
+                            "one at --scheduler, or a local one) (default %(default)s)")
+    sweep.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="the address of a running Dask scheduler (implies --backend dask)")
+    sweep.add_argument("--timeout", type=_number, default=3600.0,
+                       help="give up when no configuration finishes for this many seconds "
+                            "(default 3600; what finished is kept)")
+    sweep.add_argument("--keep-tables", action="store_true",
+                       help="also keep each agent's episode lengths and final Q table (large)")
+    sweep.add_argument("--plot", default=None, help="also draw the summary to this image file")
+    sweep.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sweep.set_defaults(run=_sweep)
     return parser
 
 
@@ -285,6 +314,30 @@ def _solve(args: argparse.Namespace) -> dict:
     }
 
 
+def _sweep(args: argparse.Namespace) -> dict:
+    """Run (or resume) a sweep file into its results folder, then summarize every configuration."""
+    spec = read_spec(args.spec)
+    if args.jobs != -1:
+        check_range("--jobs", args.jobs, 1, 1024)
+    jobs = (os.cpu_count() or 1) if args.jobs == -1 else args.jobs
+    check_range("--timeout", args.timeout, 0.0, float("inf"), low_open=True)
+    out = Path(args.out) if args.out else Path(args.spec).with_suffix(".results")
+    args.sweep_out = out  # for the message if interrupted
+    tasks = spec.tasks()
+    already = len(finished_tasks(out, tasks)) if (out / "spec.json").exists() else 0
+    started = time.perf_counter()
+    results = run_sweep(spec, out, backend=args.backend, jobs=jobs, scheduler=args.scheduler,
+                        keep_tables=args.keep_tables, progress=None,
+                        stall_timeout=args.timeout)
+    rows = summary_rows(tasks, results)
+    if args.plot:
+        plot_summary(rows, args.plot)
+    return {"spec": str(args.spec), "out": str(out), "configurations": len(tasks),
+            "already_done": already, "trained_now": len(tasks) - already,
+            "seconds": round(time.perf_counter() - started, 2),
+            "backend": "dask" if args.scheduler else args.backend, "rows": rows}
+
+
 def _generate(args: argparse.Namespace) -> dict:
     """Generate a track and write it to ``--out`` (atomically)."""
     out = _checked_out(args.out)
@@ -317,6 +370,11 @@ def _print_text(command: str, result: dict) -> None:
         print(f"{which} from the start line: {result['expected_steps_from_start']}")
         for cell in result["per_start_cell"]:
             print(f"  start cell (row {cell['row']}, col {cell['col']}): {cell['expected_steps']}")
+    elif command == "sweep":
+        print(f"{result['configurations']} configurations: {result['trained_now']} trained now, "
+              f"{result['already_done']} already in {result['out']} ({result['seconds']} s, "
+              f"{result['backend']})")
+        print(format_table(result["rows"]))
     elif command == "train":
         steps = [f"{x:.2f}" if x is not None else "never" for x in result["greedy_expected_steps"]]
         print(f"{result['agents']} agents x {result['config']['num_episodes']} episodes on "
@@ -344,7 +402,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"racetrack: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("racetrack: interrupted; nothing was written", file=sys.stderr)
+        out = getattr(locals().get("args"), "sweep_out", None)
+        if out is not None:
+            print(f"racetrack: interrupted; the configurations finished so far are saved in "
+                  f"{out}: run the same command to go on", file=sys.stderr)
+        else:
+            print("racetrack: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
     except MemoryError:
         print("racetrack: error: out of memory (try fewer agents, episodes or --jobs, or a "
