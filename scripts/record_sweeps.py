@@ -1,17 +1,20 @@
-"""Train chapters 6 and 7's sweeps and save them (the chapters load the files: training every
-setting takes minutes, too long to execute in a chapter).
+"""Train the recorded sweeps of chapters 4 to 8 and save them (the chapters load the files:
+training every setting takes minutes, too long to execute in a chapter).
 
-    python scripts/record_sweeps.py                  # both sweeps -> racetrack_lib/data
+    python scripts/record_sweeps.py                  # every sweep -> racetrack_lib/data
     python scripts/record_sweeps.py planning --jobs 2 --out /tmp
 
-Every setting of ``racetrack_lib.recorded_sweeps.SETTINGS[sweep]`` trains 8 agents for 20,000
-episodes on track 1 (noise 0.1) with seed 0, the library's defaults otherwise, and is saved as
-``<sweep>_sweep_track1.npz``: the learning curves (the exact value of every agent's greedy
-policy, with its real steps and seconds of learning, every 200 episodes), not the episode
-lengths and Q tables (megabytes). ``tests/test_recorded_sweeps.py`` re-trains the start of every
-setting and checks that the saved numbers are exactly what the library computes. The seconds are
-those of the machine that ran it, one agent at a time by default (``--jobs``: more at once, each
-slowed by the others on a busy machine).
+Every setting of ``racetrack_lib.recorded_sweeps.SETTINGS[sweep]`` trains the agents of
+``RUNS[sweep]`` (8, or the preset's 20) for its episodes on track 1 (noise 0.1) with seed 0, the
+library's defaults (or the run's preset) otherwise, and is saved as ``<sweep>_sweep_track1.npz``:
+the learning curves (the exact value of every agent's greedy policy, with its real steps and
+seconds of learning, at every evaluation), not the episode lengths and Q tables (megabytes). A
+sweep with ``tables`` also saves ``<sweep>_sweep_tables_track1.npz``: each agent's final greedy
+policy, its Q values at the start states and the lengths of its first 1,000 episodes.
+``tests/test_recorded_sweeps.py`` re-trains the start of every setting and checks that the saved
+numbers are exactly what the library computes. The seconds are those of the machine that ran it,
+one agent at a time by default (``--jobs``: more at once, each slowed by the others on a busy
+machine).
 """
 
 from __future__ import annotations
@@ -21,14 +24,18 @@ from pathlib import Path
 
 import numpy as np
 
+from racetrack_lib.mdp import TabularModel
 from racetrack_lib.recorded_sweeps import (
-    N_AGENTS,
     NOISE,
+    RUNS,
     SEED,
     SETTINGS,
     TRACK,
     file_name,
+    kept_tables,
+    save_tables,
     sweep_configs,
+    tables_file_name,
 )
 from racetrack_lib.results import save_results
 from racetrack_lib.training import train
@@ -52,16 +59,23 @@ def main() -> None:
 
 
 def record(sweep: str, n_jobs: int, out: Path) -> None:
-    """Train every setting of ``sweep`` and save the learning curves."""
-    results = []
+    """Train every setting of ``sweep`` and save the learning curves (and the tables, if the
+    sweep keeps them)."""
+    model = TabularModel.build(TRACK, NOISE)
+    results, tables = [], []
     for label, config in sweep_configs(sweep).items():
-        result = train(config, TRACK, N_AGENTS, SEED, NOISE, n_jobs=n_jobs)
+        result = train(config, model, RUNS[sweep].n_agents, SEED, n_jobs=n_jobs)
         results.append(result)
+        tables.append(kept_tables(result, model))
         print(f"{sweep}: {label:<26} {result.seconds:5.1f} s; final expected steps, median "
               f"{np.median(result.final_expected_steps):.2f}", flush=True)
     path = out / file_name(sweep)
     save_results(path, results, curves_only=True)
     print(f"saved to {path} ({path.stat().st_size / 1e3:.0f} kB)")
+    if RUNS[sweep].tables:
+        path = out / tables_file_name(sweep)
+        save_tables(path, tables)
+        print(f"saved to {path} ({path.stat().st_size / 1e3:.0f} kB)")
 
 
 if __name__ == "__main__":
