@@ -35,7 +35,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import racetrack_lib as rl
-from racetrack_lib import greedy_evaluation, plotting, policy, step_size, td
+from racetrack_lib import greedy_evaluation, plotting, policy, recorded_sweeps, step_size, td
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.exercises import ch04 as exercises
 from racetrack_lib.policy_analysis import (
@@ -345,22 +345,43 @@ plt.show()
 # %%
 show_source(analyse_policy)
 
+# %% [markdown]
+# Training these 16 agents takes too long to repeat every time the chapter runs (the time it took
+# is printed below), so `python scripts/record_sweeps.py cliff` (from a clone of the repository)
+# trained them once and saved, in the library's `data` folder (installed with it), their
+# learning curves and each agent's final greedy policy (ties broken as everywhere in this
+# chapter, `greedy_actions` with a generator seeded 0), which is all the analysis below reads.
+# `recorded_sweeps.saved_sweep("cliff")` and `saved_tables("cliff")` load them wherever the
+# chapter runs, after checking that they were trained with the settings of this version of the
+# library. The numbers are what the library computes: a test re-trains the start of both
+# settings and compares, and the cell re-trains one agent to the end.
+
 # %%
 exploring = 0.5
-cliff_results = {}
-for target in ("q_learning", "sarsa"):
-    cliff_config = AgentConfig(target=target, epsilon_start=exploring,
-                               epsilon_decay=1.0, epsilon_min=exploring, num_episodes=100_000)
-    cliff_results[target] = train(cliff_config, model, n_agents=8, seed=0, n_jobs=2)
+cliff_results = recorded_sweeps.saved_sweep("cliff")  # by target: "q_learning", "sarsa"
+greedy_policies = {target: kept["greedy policies"]  # per target: (8 agents, states)
+                   for target, kept in recorded_sweeps.saved_tables("cliff").items()}
+for target, result in cliff_results.items():  # what was trained
+    assert result.config == AgentConfig(target=target, epsilon_start=exploring,
+                                        epsilon_decay=1.0, epsilon_min=exploring,
+                                        num_episodes=100_000)
+print(f"recorded by scripts/record_sweeps.py: 2 x 8 agents x 100,000 episodes, trained in "
+      f"{sum(result.seconds for result in cliff_results.values()):.0f} s on the machine that "
+      "ran it")
+again = train(cliff_results["sarsa"].config, model, n_agents=1, seed=0)  # agent 0, re-trained
+identical = (np.array_equal(again.greedy_expected_steps,
+                            cliff_results["sarsa"].greedy_expected_steps[:1])
+             and np.array_equal(rl.greedy_actions(again.q_values[0], np.random.default_rng(0)),
+                                greedy_policies["sarsa"][0]))
+print(f"SARSA, agent 0 re-trained: every evaluation and its greedy policy identical to the "
+      f"recorded ones: {identical}")
+assert identical
 
 analyses = {}  # per learner, per agent: (greedy policy, epsilon-greedy policy)
-for target, result in cliff_results.items():
-    analyses[target] = []
-    for q_values in result.q_values:
-        greedy = rl.greedy_actions(q_values, np.random.default_rng(0))
-        analyses[target].append(
-            (analyse_policy(model, greedy),
-             analyse_policy(model, epsilon_greedy_probabilities(greedy, exploring))))
+for target, policies in greedy_policies.items():
+    analyses[target] = [(analyse_policy(model, greedy),
+                         analyse_policy(model, epsilon_greedy_probabilities(greedy, exploring)))
+                        for greedy in policies]
 
 
 def median_of(target: str, which: int, quantity: str) -> float:
@@ -416,8 +437,7 @@ for which, policy_name in ((0, "greedy policy"), (1, f"epsilon-greedy, epsilon {
 rightmost = model.start_states[-1]
 into_wall = [a for a in range(9) if model.next_states[rightmost, a, 0] == rl.CRASHED]
 on_purpose, other_starts, crash_costs, agent_costs = {}, {}, {}, {}
-for target, result in cliff_results.items():
-    greedy_tables = [rl.greedy_actions(q, np.random.default_rng(0)) for q in result.q_values]
+for target, greedy_tables in greedy_policies.items():
     on_purpose[target] = sum(int(greedy[rightmost] in into_wall) for greedy in greedy_tables)
     # the greedy policies' crash probability from the other five start cells
     other_starts[target] = np.median([crash_probabilities(model, greedy)[
@@ -505,7 +525,7 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 6))
 drives, first_actions = {}, {}
 for ax, (target, result) in zip(axes, cliff_results.items()):
     agent = int(np.argmin(result.final_expected_steps))
-    greedy = rl.greedy_actions(result.q_values[agent], np.random.default_rng(0))
+    greedy = greedy_policies[target][agent]
     first_actions[target] = greedy[rightmost]
     drives[target] = rl.run_episode(model, greedy, np.random.default_rng(3),
                                     start_state=rightmost)
