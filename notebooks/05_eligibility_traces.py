@@ -37,7 +37,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import racetrack_lib as rl
-from racetrack_lib import plotting, traces
+from racetrack_lib import plotting, recorded_sweeps, traces
 from racetrack_lib.config import AgentConfig, preset
 from racetrack_lib.errors import RacetrackError
 from racetrack_lib.exercises import ch05 as exercises
@@ -218,29 +218,50 @@ assert (watkins_traced > 0).sum() == drive.n_steps - last_explored  # cut at the
 # As in chapter 4, every greedy policy is evaluated exactly on the model, and "within 10 %
 # after" counts the real steps until an agent's greedy policy is first within 10 % of the
 # optimum, "stays within after" those until it is within at every later evaluation.
+#
+# Training these 48 agents takes too long to repeat every time the chapter runs (the time it took
+# is printed below), so `python scripts/record_sweeps.py lambda` (from a clone of the repository)
+# trained them once and saved their learning curves in the library's `data` folder, which is
+# installed with it; `recorded_sweeps.saved_sweep("lambda")` loads them wherever the chapter runs,
+# after checking that they were trained with the settings of this version of the library. The
+# numbers are what the library computes (a test re-trains the start of every setting and
+# compares, and the cell after the table re-trains one agent to the end); the seconds were
+# measured when the sweep was recorded, one agent at a time.
 
 # %%
-trace_decays = (0.0, 0.5, 0.9)
-curves = {}
+curves = recorded_sweeps.saved_sweep("lambda")
 for target, name in (("q_learning", "Watkins Q"), ("sarsa", "SARSA")):
-    for trace_decay in trace_decays:
+    for trace_decay in (0.0, 0.5, 0.9):  # the recorded settings (the defaults otherwise)
         config = AgentConfig(target=target, trace_decay=trace_decay)
-        curves[f"{name}({trace_decay})"] = train(config, model, n_agents=8, seed=0,
-                                                 n_jobs=2)
+        assert curves[f"{name}({trace_decay})"].config == config
+print(f"recorded by scripts/record_sweeps.py: {len(curves)} settings of 8 agents x 100,000 "
+      f"episodes, trained in {sum(result.seconds for result in curves.values()):.0f} s on the "
+      "machine that ran it")
 
 rows = {}
 for label, result in curves.items():
     learning_seconds = result.eval_seconds[:, -1]  # per agent, without the evaluations
+    real_steps = result.eval_env_steps[:, -1]  # per agent, all its episodes
     rows[label] = {"final": np.median(result.final_expected_steps),
                    "to_10": result.median_steps_to_within(0.10),
                    "stay_10": result.median_steps_to_stay_within(0.10),
                    "seconds_to_10": np.nanmedian(result.seconds_to_within(0.10)),
-                   "speed": result.env_steps / learning_seconds.sum()}
+                   "speed": real_steps.sum() / learning_seconds.sum()}
     row = rows[label]
     print(f"{label:<15} final median {row['final']:6.2f} steps   within 10 % after "
           f"{row['to_10'] / 1e6:4.2f} M real steps, stays within after "
           f"{row['stay_10'] / 1e6:4.2f} M   within after {row['seconds_to_10']:4.2f} s of "
           f"learning ({row['speed'] / 1e6:4.1f} M steps/s)")
+
+# %%
+recorded = curves["SARSA(0.9)"]  # agent 0, re-trained here: the same numbers, other seconds
+again = train(recorded.config, model, n_agents=1, seed=0)
+identical = (np.array_equal(again.greedy_expected_steps, recorded.greedy_expected_steps[:1])
+             and np.array_equal(again.eval_env_steps, recorded.eval_env_steps[:1]))
+print(f"SARSA(0.9), agent 0 re-trained: every evaluation identical to the recorded one: "
+      f"{identical}; learning took {again.eval_seconds[0, -1]:.1f} s here, "
+      f"{recorded.eval_seconds[0, -1]:.1f} s when recorded")
+assert identical
 
 # %% mystnb={"figure": {"name": "fig-5-3", "caption": "Per real step, with λ = 0.9 both Watkins's Q(λ) and SARSA(λ) come within 10 % of the optimum sooner than their one-step versions (medians and interquartile ranges of 8 agents)."}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
@@ -344,7 +365,7 @@ for label in ("Watkins Q(0.0)", "Watkins Q(0.5)", "Watkins Q(0.9)"):
 # them at $\gamma\lambda = 0.9$, fewer after Watkins's cuts) instead of one, so it takes longer:
 # timed on the same episodes of a trained agent (above), more than 1.3 times as long for both
 # algorithms. The steps per second and the seconds to get within 10 % printed with the table
-# are those of the run that built this page (one core per agent, the evaluations excluded);
+# are those of the recorded run (one agent at a time on one core, the evaluations excluded);
 # with other work on the machine they are noisy, and `benchmarks/bench_td.py` measures speed
 # properly. [Figure 5.4](#fig-5-4) shows the same curves against those seconds.
 #
@@ -640,22 +661,34 @@ assert replace(combined, model_kind=bare.model_kind) == bare
 
 # %%
 show_source(AgentConfig.trace_decay_at)
-schedules = {}
+# recorded as the sweep above was, by `python scripts/record_sweeps.py lambda_schedule`
+recorded_schedules = recorded_sweeps.saved_sweep("lambda_schedule")
 for label, settings in (
     ("SARSA(0.9), constant λ", {"target": "sarsa", "trace_schedule": "constant"}),
-    ("SARSA(0.9), ramp", {"target": "sarsa"}),
     ("Watkins Q(0.9), constant λ", {"trace_schedule": "constant"}),
     ("naive Q(0.9), ramp", {"q_lambda": "naive"}),
 ):
-    if label == "SARSA(0.9), ramp":
-        schedules[label] = curves["SARSA(0.9)"]
-        continue
-    schedules[label] = train(AgentConfig(trace_decay=0.9, **settings), model, n_agents=8,
-                             seed=0, n_jobs=2)
-schedules["Watkins Q(0.9), ramp"] = curves["Watkins Q(0.9)"]
+    assert recorded_schedules[label].config == AgentConfig(trace_decay=0.9, **settings)
+schedules = {"SARSA(0.9), constant λ": recorded_schedules["SARSA(0.9), constant λ"],
+             "SARSA(0.9), ramp": curves["SARSA(0.9)"],
+             "Watkins Q(0.9), constant λ": recorded_schedules["Watkins Q(0.9), constant λ"],
+             "naive Q(0.9), ramp": recorded_schedules["naive Q(0.9), ramp"],
+             "Watkins Q(0.9), ramp": curves["Watkins Q(0.9)"]}
 for label, result in schedules.items():
     print(f"{label:<28} final median {np.median(result.final_expected_steps):6.2f} steps")
-early = np.abs(schedules["SARSA(0.9), constant λ"].episode_lengths)
+# Of the trapped agents the recording also keeps what the cells below read from their episodes
+# and tables: the lengths of their first 1,000 episodes, their final greedy policies and their
+# Q values at the start line. Agent 0, re-trained here, gives the same numbers.
+trapped_kept = recorded_sweeps.saved_tables("lambda_schedule")["SARSA(0.9), constant λ"]
+trapped = schedules["SARSA(0.9), constant λ"]
+again = train(trapped.config, model, n_agents=1, seed=0)
+identical = (np.array_equal(again.greedy_expected_steps, trapped.greedy_expected_steps[:1])
+             and all(np.array_equal(kept, trapped_kept[name][:1])
+                     for name, kept in recorded_sweeps.kept_tables(again, model).items()))
+print(f"SARSA(0.9), constant λ, agent 0 re-trained: curve, episodes and tables identical to "
+      f"the recorded ones: {identical}")
+assert identical
+early = np.abs(trapped_kept["first lengths"])
 print(f"SARSA(0.9), constant λ: median episode length {np.median(early[:, :100]):.0f} steps in "
       f"episodes 1-100, {np.median(early[:, 300:400]):.0f} in 301-400, "
       f"{np.median(early[:, 900:1000]):.0f} in 901-1000")
@@ -683,13 +716,14 @@ assert finals["naive Q(0.9), ramp"] > finals["Watkins Q(0.9), ramp"]  # "a littl
 # greedy policy pi: Q^pi(s, a) = -1 + E[V^pi(s')], take a once and then follow pi.
 starts = model.start_states
 underestimates, chosen_errors = [], []
-for q_table in trapped.q_values:
-    policy = rl.greedy_actions(q_table, np.random.default_rng(0))
+for policy, start_values in zip(trapped_kept["greedy policies"], trapped_kept["start values"],
+                                strict=True):  # per agent; start_values: Q at the start states
     q_true = rl.backup(model, rl.policy_evaluation(model, policy))
     chosen = policy[starts]
-    chosen_errors.append(np.abs(q_table[starts, chosen] - q_true[starts, chosen]))
+    chosen_errors.append(np.abs(start_values[np.arange(len(starts)), chosen]
+                                - q_true[starts, chosen]))
     better = q_true[starts] > q_true[starts, chosen][:, None] + 0.1  # better by > 0.1 step
-    underestimates.append((q_true[starts] - q_table[starts])[better])
+    underestimates.append((q_true[starts] - start_values)[better])
 underestimates, chosen_errors = np.concatenate(underestimates), np.concatenate(chosen_errors)
 print(f"start line, 8 agents x {len(starts)} states: {underestimates.size} actions better than "
       f"the chosen one (by over 0.1 step), their estimates too low by "
