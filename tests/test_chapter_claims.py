@@ -1,8 +1,8 @@
 """Numbers that the chapters' exercise solutions quote, recomputed so that they cannot drift.
 
 (Numbers in the chapters' main text are printed by a cell, which nbval compares, or asserted in a
-cell.) A setting that chapters 6 and 7 load from their recorded sweeps is read from the recording
-rather than trained again (tests/test_recorded_sweeps.py checks that it is what the library trains).
+cell.) A setting that chapters 5, 6 and 7 load from their recorded sweeps is read from the
+recording rather than trained again (tests/test_recorded_sweeps.py checks that it is what the library trains).
 """
 
 import os
@@ -28,8 +28,9 @@ from racetrack_lib.training import train
 
 
 @pytest.fixture(scope="module")
-def default_q_learning(track1_model):
-    return train(AgentConfig(), track1_model, n_agents=8, seed=0)
+def default_q_learning():
+    """Q-learning with the defaults, as chapter 5 recorded it (its "Watkins Q(0.0)")."""
+    return recorded("lambda", "Watkins Q(0.0)", AgentConfig())
 
 
 def median_final(result):
@@ -59,7 +60,7 @@ def test_chapter4_exercise1_constant_step_sizes(track1_model, default_q_learning
     assert np.median(finals[0.8]) == pytest.approx(15.7, abs=0.05)  # "about 15.7 steps"
     assert np.median(finals[0.2]) == pytest.approx(13.2, abs=0.05)  # "ends at 13.2"
     assert np.median(finals[0.2]) <= 1.10 * default_q_learning.optimal_expected_steps  # "inside"
-    sarsa = train(AgentConfig(target="sarsa"), track1_model, n_agents=8, seed=0)
+    sarsa = recorded("lambda", "SARSA(0.0)", AgentConfig(target="sarsa"))
     assert median_final(sarsa) == pytest.approx(12.3, abs=0.05)  # "(and SARSA's at 12.3)"
 
 
@@ -90,8 +91,9 @@ def test_chapter1_exercise1_state_count_of_track2():
 
 
 @pytest.fixture(scope="module")
-def watkins_09(track1_model):
-    return train(AgentConfig(trace_decay=0.9), track1_model, n_agents=8, seed=0)
+def watkins_09():
+    """Watkins's Q(0.9), as chapter 5 recorded it."""
+    return recorded("lambda", "Watkins Q(0.9)", AgentConfig(trace_decay=0.9))
 
 
 def test_chapter5_exercise1_accumulating_traces_about_the_same(track1_model, watkins_09):
@@ -138,8 +140,8 @@ def replay_result(track1_model, **settings):
 
 
 def recorded(sweep, label, config):
-    """The run of ``config`` (8 agents x 20,000 episodes, seed 0, track 1 with noise 0.1) that
-    chapters 6 and 7 load from their recorded sweeps instead of training it again:
+    """The run of ``config`` (8 agents, seed 0, track 1 with noise 0.1) that chapters 5, 6 and 7
+    load from their recorded sweeps instead of training it again:
     ``saved_sweep`` refuses a file recorded with other settings, and tests/test_recorded_sweeps.py
     checks that its numbers are the ones the library trains. Its learning curves only: no
     episode lengths or Q tables."""
