@@ -9,6 +9,7 @@ had happened.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import shutil
 import subprocess
@@ -161,12 +162,20 @@ async def wait_for_reply_after_a_send(channel_class: type, timeout: float) -> tu
         kernel.close(0)
 
 
+def in_a_fresh_event_loop(coroutine_function, *args):
+    """Run a coroutine in an event loop of its own, in a thread of its own: a browser test
+    earlier in the same pytest worker leaves Playwright's loop running in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(lambda: asyncio.run(coroutine_function(*args))).result(timeout=120)
+
+
 def test_a_lost_wake_up_costs_one_slice_not_the_whole_timeout():
     # nbclient's own channel: the reply is taken only when the wait times out, with no error
-    msg_type, seconds = asyncio.run(wait_for_reply_after_a_send(AsyncZMQSocketChannel, 3))
+    msg_type, seconds = in_a_fresh_event_loop(wait_for_reply_after_a_send,
+                                              AsyncZMQSocketChannel, 3)
     assert msg_type == "execute_reply" and seconds >= 3
     # the book's channel polls in slices and finds it at the end of the first one
-    msg_type, seconds = asyncio.run(wait_for_reply_after_a_send(SlicedPollChannel, 3))
+    msg_type, seconds = in_a_fresh_event_loop(wait_for_reply_after_a_send, SlicedPollChannel, 3)
     assert msg_type == "execute_reply" and seconds < 1.5
 
 
