@@ -27,11 +27,19 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from .certainty_equivalence import (
+    CertaintyEquivalence,
+    certainty_equivalence_episode,
+    new_planner,
+    report,
+)
 from .config import AgentConfig
 from .dyna import COUNTS, LAST, DynamicsModel, learn_and_plan, new_dynamics_model
 from .mc import OFF_POLICY, ON_POLICY, EpisodeLog, mc_episode, new_episode_log
 from .mdp import MDPTables, TabularModel, sample_transition
+from .ordered_dp import sweep_order
 from .policy import explore, greedy_action
+from .prioritized import PRIORITIZED, UNIFORM, PriorityQueue, learn_and_sweep, new_priority_queue
 from .replay import ReplayMemory, new_memory, remember_and_replay
 from .rules import REWARD_PER_STEP
 from .step_size import count_visit
@@ -63,6 +71,11 @@ class LoopSettings(NamedTuple):
         planning_steps: simulated updates after each real step (0: no planning).
         model_kind: ``dyna.COUNTS`` or ``dyna.LAST``.
         max_steps: an episode is cut after this many steps.
+        method: ``TD``, ``mc.ON_POLICY``, ``mc.OFF_POLICY`` or ``CERTAINTY_EQUIVALENCE``.
+        planning_kind: ``prioritized.UNIFORM`` (Dyna) or ``prioritized.PRIORITIZED``.
+        priority_threshold: prioritized sweeping's ``theta``.
+        untried_value, exploration_bonus, confidence_penalty, replan_every: the
+            certainty-equivalence learner's (``certainty_equivalence.py``).
     """
 
     gamma: float
@@ -74,12 +87,19 @@ class LoopSettings(NamedTuple):
     model_kind: int
     max_steps: int
     method: int
+    planning_kind: int
+    priority_threshold: float
+    untried_value: float
+    exploration_bonus: float
+    confidence_penalty: float
+    replan_every: int
 
 
 # The learning method, as a code in ``LoopSettings.method``: temporal-difference learning (every
 # learner of chapters 4-8), or Monte Carlo control (chapter 3: ``mc.ON_POLICY``, ``mc.OFF_POLICY``).
-TD = 0
-METHODS = {"td": TD, "mc_on_policy": ON_POLICY, "mc_off_policy": OFF_POLICY}
+TD, CERTAINTY_EQUIVALENCE = 0, 3
+METHODS = {"td": TD, "mc_on_policy": ON_POLICY, "mc_off_policy": OFF_POLICY,
+           "certainty_equivalence": CERTAINTY_EQUIVALENCE}
 
 
 def loop_settings(config: AgentConfig) -> LoopSettings:
@@ -87,7 +107,9 @@ def loop_settings(config: AgentConfig) -> LoopSettings:
 
     >>> loop_settings(AgentConfig(target="sarsa", memory_size=100, batch_size=8))
     LoopSettings(gamma=1.0, target=1, trace_kind=0, cut_traces=False, batch_size=8, \
-planning_steps=0, model_kind=0, max_steps=100000, method=0)
+planning_steps=0, model_kind=0, max_steps=100000, method=0, planning_kind=0, \
+priority_threshold=0.0001, untried_value=-3.0, exploration_bonus=0.0, confidence_penalty=1.0, \
+replan_every=100)
     """
     return LoopSettings(
         gamma=config.gamma,
@@ -99,6 +121,12 @@ planning_steps=0, model_kind=0, max_steps=100000, method=0)
         model_kind={"counts": COUNTS, "last": LAST}[config.model_kind],
         max_steps=config.max_episode_steps,
         method=METHODS[config.method],
+        planning_kind={"uniform": UNIFORM, "prioritized": PRIORITIZED}[config.planning_kind],
+        priority_threshold=config.priority_threshold,
+        untried_value=config.untried_value,
+        exploration_bonus=config.exploration_bonus,
+        confidence_penalty=config.confidence_penalty,
+        replan_every=config.replan_every,
     )
 
 
@@ -115,6 +143,12 @@ class Learner(NamedTuple):
         episode_log: the episode being learned by Monte Carlo (``mc.EpisodeLog``; empty for TD).
         weights: ``C(s, a)``, the weights of off-policy Monte Carlo's returns, shape
             ``(n_states, 9)`` (``(0, 9)`` for other methods).
+        queue: prioritized sweeping's queue and predecessors (``prioritized.PriorityQueue``;
+            empty for other planning).
+        planner: the certainty-equivalence learner's values
+            (``certainty_equivalence.CertaintyEquivalence``; empty for other methods). Its
+            ``q_values`` are the reported (cautious) solution, made at the end of every run of
+            episodes.
     """
 
     q_values: np.ndarray
@@ -125,12 +159,16 @@ class Learner(NamedTuple):
     dynamics_model: DynamicsModel
     episode_log: EpisodeLog
     weights: np.ndarray
+    queue: PriorityQueue
+    planner: CertaintyEquivalence
 
     @classmethod
     def new(cls, model: TabularModel, config: AgentConfig,
             q_values: np.ndarray | None = None) -> Learner:
         """A fresh agent; ``q_values`` (zeros, shape ``(n_states, 9)``) to learn into, if given."""
         shape = (model.n_states, model.n_actions)
+        model_based = config.method == "certainty_equivalence"
+        sweeping = config.planning_steps > 0 and config.planning_kind == "prioritized"
         return cls(
             q_values=np.zeros(shape) if q_values is None else q_values,
             visits=np.zeros(shape, dtype=np.int64),
@@ -138,10 +176,13 @@ class Learner(NamedTuple):
             traces=new_traces(*shape),
             memory=new_memory(config.memory_size),
             dynamics_model=new_dynamics_model(*shape, len(model.start_states),
-                                              enabled=config.planning_steps > 0),
+                                              enabled=config.planning_steps > 0 or model_based),
             episode_log=new_episode_log(*shape, config.max_episode_steps,
                                         enabled=config.method != "td"),
             weights=np.zeros(shape if config.method == "mc_off_policy" else (0, shape[1])),
+            queue=new_priority_queue(*shape, len(model.start_states), enabled=sweeping),
+            planner=new_planner(*shape, sweep_order(model) if model_based else np.zeros(0),
+                                config.untried_value, enabled=model_based),
         )
 
 
@@ -150,6 +191,21 @@ class Schedule(NamedTuple):
 
     epsilons: np.ndarray
     trace_decays: np.ndarray
+
+
+@njit(cache=True, inline="always")
+def plan_after(q_values: np.ndarray, step_sizes: np.ndarray, visits: np.ndarray,
+               dynamics_model: DynamicsModel, queue: PriorityQueue, settings: LoopSettings,
+               transition: Transition, rng: np.random.Generator) -> None:
+    """The planning after a real step: Dyna's uniform simulated updates (``dyna.learn_and_plan``,
+    chapter 7) or prioritized sweeping (``prioritized.learn_and_sweep``); nothing without
+    ``planning_steps``."""
+    if settings.planning_steps == 0:
+        return
+    if settings.planning_kind == PRIORITIZED:
+        learn_and_sweep(q_values, dynamics_model, queue, settings, transition)
+    else:
+        learn_and_plan(q_values, step_sizes, visits, dynamics_model, settings, transition, rng)
 
 
 @njit(cache=True)
@@ -163,7 +219,7 @@ def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings,
             take a: observe r = -1 and s' (or the finish);  n(s, a) += 1
             learn from (s, a, r, s', a') with traces, as traces.traced_episode does
             remember (s, a, r, s', a') and replay a batch      (replay.remember_and_replay)
-            teach the model (s, a) -> s' and plan              (dyna.learn_and_plan)
+            teach the model (s, a) -> s' and plan              (plan_after)
             stop if finished;  s, a <- s', a'
 
     The first two lines are the traced loop's, line for line (a test checks that without
@@ -177,7 +233,7 @@ def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings,
     # The arrays, taken out of their records once (see td.td_episode).
     q_values, visits, step_sizes = learner.q_values, learner.visits, learner.step_sizes
     traces, (next_states, start_states, noise) = learner.traces, mdp
-    memory, dynamics_model = learner.memory, learner.dynamics_model
+    memory, dynamics_model, queue = learner.memory, learner.dynamics_model, learner.queue
     replacing, decay = settings.trace_kind == REPLACING, settings.gamma * episode.trace_decay
     n_traced = 0
     state, action = start_episode(mdp, q_values, episode.epsilon, rng)
@@ -193,7 +249,7 @@ def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings,
             n_traced = visit(traces, n_traced, state, action, replacing)
             update_traced(q_values, traces, n_traced, step_sizes, visits, delta, 0.0)
             remember_and_replay(q_values, step_sizes, visits, memory, settings, last, rng)
-            learn_and_plan(q_values, step_sizes, visits, dynamics_model, settings, last, rng)
+            plan_after(q_values, step_sizes, visits, dynamics_model, queue, settings, last, rng)
             return step, True
         greedy_next = greedy_action(q_values, next_state, rng, 0.0)  # learn with traces
         next_action = explore(greedy_next, episode.epsilon, q_values.shape[1], rng)
@@ -207,8 +263,8 @@ def agent_episode(mdp: MDPTables, learner: Learner, settings: LoopSettings,
             n_traced = clear(traces, n_traced)
         remember_and_replay(q_values, step_sizes, visits, memory, settings, taken,
                             rng)  # replay (chapter 6)
-        learn_and_plan(q_values, step_sizes, visits, dynamics_model, settings, taken,
-                       rng)  # plan (chapter 7)
+        plan_after(q_values, step_sizes, visits, dynamics_model, queue, settings, taken,
+                   rng)  # plan (chapter 7, or prioritized sweeping)
         state, action = next_state, next_action
     clear(traces, n_traced)
     return settings.max_steps, False
@@ -221,14 +277,19 @@ def run_agent_episodes(mdp: MDPTables, learner: Learner, settings: LoopSettings,
     """Run ``len(schedule.epsilons)`` episodes in a row, writing each one's number of steps
     into ``lengths`` (negative if the episode was cut).
 
-    Each episode runs in the simplest loop that does what it needs: Monte Carlo control's
+    Each episode runs in the simplest loop that does what it needs: the certainty-equivalence
+    learner's (``certainty_equivalence.certainty_equivalence_episode``, which then reports its
+    cautious solution in ``learner.q_values``); Monte Carlo control's
     (``mc.mc_episode``) for the Monte Carlo methods; else the full agent's loop with replay or
     planning, the traced loop with ``lambda > 0``, else the one-step loop of chapter
     4 (the fastest; with ``lambda = 0`` the other two give exactly its numbers).
     """
     for episode in range(len(schedule.epsilons)):
         this = EpisodeSettings(schedule.epsilons[episode], schedule.trace_decays[episode])
-        if settings.method != TD:
+        if settings.method == CERTAINTY_EQUIVALENCE:
+            steps, finished = certainty_equivalence_episode(mdp, learner, settings,
+                                                            this.epsilon, rng)
+        elif settings.method != TD:
             steps, finished = mc_episode(mdp, learner, settings, this.epsilon, rng)
         elif settings.batch_size > 0 or settings.planning_steps > 0:
             steps, finished = agent_episode(mdp, learner, settings, this, rng)
@@ -237,6 +298,9 @@ def run_agent_episodes(mdp: MDPTables, learner: Learner, settings: LoopSettings,
         else:
             steps, finished = td_episode(mdp, learner, settings, this.epsilon, rng)
         lengths[episode] = steps if finished else -steps
+    if settings.method == CERTAINTY_EQUIVALENCE:  # what it reports: the cautious solution
+        report(learner.dynamics_model, learner.visits, learner.planner, mdp.start_states,
+               learner.q_values, settings)
 
 
 def schedule_of(config: AgentConfig, first: int, last: int) -> Schedule:

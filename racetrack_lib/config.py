@@ -9,9 +9,10 @@ import numpy as np
 
 from .dyna import MODEL_KINDS
 from .errors import RacetrackError, check_range
+from .prioritized import PLANNING_KINDS
 from .step_size import step_size_table
 
-METHODS = ("td", "mc_on_policy", "mc_off_policy")
+METHODS = ("td", "mc_on_policy", "mc_off_policy", "certainty_equivalence")
 TARGETS = ("q_learning", "sarsa")
 TRACE_SCHEDULES = ("ramp", "constant")
 TRACE_KINDS = ("replacing", "accumulating")
@@ -46,6 +47,10 @@ class AgentConfig:
             first-visit with the epsilon-greedy policy, or ``"mc_off_policy"``, weighted
             importance sampling with a greedy target policy. Monte Carlo uses no ``target``, traces,
             replay or planning; off-policy Monte Carlo no step size either.
+            ``"certainty_equivalence"`` (chapter 10) counts every pair's outcomes and solves
+            that learned model exactly every ``replan_every`` real steps
+            (``certainty_equivalence.py``); it uses no step size, traces, replay or planning
+            steps.
         alpha: step size of the TD update, in (0, 1]: the constant step size when
             ``alpha_power`` is 0, else the step size of a pair's first visit.
         alpha_power: how fast each pair's step size shrinks with its visit count ``n``:
@@ -82,6 +87,20 @@ class AgentConfig:
         model_kind: the learned dynamics model (chapter 7): ``"counts"`` counts each pair's
             outcomes and samples them in proportion, ``"last"`` keeps only the last outcome
             (Tabular Dyna-Q).
+        planning_kind: how the planning steps choose what to update: ``"uniform"``, Dyna's
+            random tried pairs (chapter 7), or ``"prioritized"``, prioritized sweeping's queue
+            of the pairs whose values would change most (chapter 10; needs the ``"counts"``
+            model).
+        priority_threshold: prioritized sweeping's ``theta``: a pair is queued only if its
+            update would change it by more than this, in [0, 1000].
+        untried_value: the certainty-equivalence learner's value of a pair it has never tried
+            while exploring (optimistic: above the values it will find), in [-1000, 0].
+        exploration_bonus: its count-based bonus ``beta``: a share ``min(1, beta / sqrt(n))`` of
+            a pair's probability goes to an outcome worth ``untried_value``, in [0, 100].
+        confidence_penalty: the cost ``penalty / sqrt(n)`` its reported policy adds to each step
+            of a pair tried ``n`` times (a lower confidence bound), in [0, 100].
+        replan_every: it solves its learned model after every this many real steps, in
+            [1, 100000000].
     """
 
     # Each field is one line: its default, a short help (the command line's), and what values
@@ -120,12 +139,28 @@ class AgentConfig:
                                 high=100_000)
     model_kind: str = _knob("counts", "learned dynamics model for planning",
                             choices=MODEL_KINDS)
+    planning_kind: str = _knob("uniform", "what planning updates: Dyna's random pairs or "
+                               "prioritized sweeping's queue", choices=PLANNING_KINDS)
+    priority_threshold: float = _knob(1e-4, "prioritized sweeping queues a pair only if its "
+                                      "update exceeds this", low=0.0, high=1000.0)
+    untried_value: float = _knob(-3.0, "certainty equivalence: value of an untried pair while "
+                                 "exploring", low=-1000.0, high=0.0)
+    exploration_bonus: float = _knob(0.0, "certainty equivalence: count-based bonus beta",
+                                      low=0.0, high=100.0)
+    confidence_penalty: float = _knob(1.0, "certainty equivalence: reported policy's cost "
+                                      "penalty / sqrt(n) per step", low=0.0, high=100.0)
+    replan_every: int = _knob(100, "certainty equivalence: solve the learned model every this "
+                              "many real steps", low=1, high=100_000_000)
 
     def __post_init__(self) -> None:
         for knob in fields(self):
             self._check(knob)
         if self.method != "td":
             self._check_monte_carlo()
+        if self.planning_kind == "prioritized" and self.model_kind != "counts":
+            raise RacetrackError(
+                f"model_kind = {self.model_kind!r} is out of range: allowed 'counts' with "
+                "planning_kind = 'prioritized' (its expected updates weigh every outcome seen)")
         if self.memory_size > 0 and not 1 <= self.batch_size <= self.memory_size:
             raise RacetrackError(
                 f"batch_size = {self.batch_size} is out of range: allowed [1, memory_size = "
@@ -134,12 +169,16 @@ class AgentConfig:
         self._store_plain_numbers()
 
     def _check_monte_carlo(self) -> None:
-        """Monte Carlo learns from whole episodes: refuse the knobs of TD's later chapters."""
+        """Monte Carlo learns from whole episodes, certainty equivalence by solving its model:
+        refuse the knobs of TD's later chapters."""
+        learner = ("certainty equivalence solves its model instead"
+                   if self.method == "certainty_equivalence" else "Monte Carlo has no traces, "
+                   "replay or planning")
         for name in ("trace_decay", "memory_size", "planning_steps"):
             if getattr(self, name) != 0:
                 raise RacetrackError(
                     f"{name} = {getattr(self, name)!r} is out of range: allowed 0 with method = "
-                    f"{self.method!r} (Monte Carlo has no traces, replay or planning)")
+                    f"{self.method!r} ({learner})")
 
     def _check(self, knob: Field) -> None:
         """Check one field against its ``_knob`` (the error names the field and the range)."""
@@ -249,6 +288,7 @@ METHOD_DEFAULTS = {
     "td": {},
     "mc_on_policy": {"num_episodes": 1_000_000, "epsilon_decay": 0.99999, "epsilon_min": 0.02},
     "mc_off_policy": {"num_episodes": 2_000},
+    "certainty_equivalence": {"num_episodes": 5_000, "epsilon_start": 0.0, "epsilon_min": 0.0},
 }
 
 

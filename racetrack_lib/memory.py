@@ -50,28 +50,35 @@ def model_bytes(n_states: int) -> int:
 
 
 def agent_bytes(n_states: int, n_start: int, num_episodes: int, memory_size: int,
-                planning: bool, logged_steps: int = 0) -> int:
+                planning: bool, logged_steps: int = 0, sweeping: bool = False,
+                model_based: bool = False) -> int:
     """Bytes one agent holds while it learns: its Q table and visit counts, the sparse traces
     (allocated for every pair), its replay memory, its learned dynamics model (one slot per
     possible outcome: the intended and noisy landing, the finish, or any start cell after a
     crash), Monte Carlo's episode log of ``logged_steps`` steps (0 for TD) with its first-visit
-    and weight tables, and its episode lengths."""
+    and weight tables, prioritized sweeping's queue and predecessor lists (``sweeping``), the
+    certainty-equivalence learner's exploring table and value vectors (``model_based``), and its
+    episode lengths."""
     pairs = n_states * N_ACTIONS
     tables = 2 * BYTES_PER_PAIR * pairs  # Q and n(s, a)
     traces = 4 * BYTES_PER_PAIR * pairs  # slot, trace_pairs (two columns), trace_values
     dynamics = pairs * (2 * 4 * (2 + n_start) + 4 + 8) if planning else 0
     monte_carlo = 3 * 8 * logged_steps + 2 * BYTES_PER_PAIR * pairs if logged_steps else 0
-    return (tables + traces + dynamics + monte_carlo + BYTES_PER_TRANSITION * memory_size
-            + 8 * num_episodes)
+    queue = pairs * (4 * 8 + 2 * 8 * (2 + n_start)) + 8 * n_states if sweeping else 0
+    solving = BYTES_PER_PAIR * pairs + 4 * 8 * n_states if model_based else 0
+    return (tables + traces + dynamics + monte_carlo + queue + solving
+            + BYTES_PER_TRANSITION * memory_size + 8 * num_episodes)
 
 
 def training_bytes(n_states: int, n_start: int, num_episodes: int, memory_size: int,
-                   planning: bool, n_agents: int, at_once: int, logged_steps: int = 0) -> int:
+                   planning: bool, n_agents: int, at_once: int, logged_steps: int = 0,
+                   sweeping: bool = False, model_based: bool = False) -> int:
     """Peak bytes of training ``n_agents`` agents, ``at_once`` at a time (threads sharing one
     model): the model, the learning agents, and every agent's final Q table and episode lengths,
     twice while they are gathered into one array."""
     working = BYTES_PER_STATE_MODEL * n_states + at_once * agent_bytes(
-        n_states, n_start, num_episodes, memory_size, planning, logged_steps)
+        n_states, n_start, num_episodes, memory_size, planning, logged_steps, sweeping,
+        model_based)
     kept = 2 * n_agents * (BYTES_PER_PAIR * N_ACTIONS * n_states + 8 * num_episodes)
     return working + kept
 

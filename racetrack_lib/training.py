@@ -169,9 +169,13 @@ def _check_training_fits(config: AgentConfig, model: TabularModel, n_agents: int
                          n_jobs: int) -> None:
     """Refuse, before anything is allocated, a run that cannot fit in memory."""
     at_once = min(n_agents, os.cpu_count() or 1 if n_jobs == -1 else n_jobs)
+    model_based = config.method == "certainty_equivalence"
     needed = training_bytes(model.n_states, len(model.start_states), config.num_episodes,
-                            config.memory_size, config.planning_steps > 0, n_agents, at_once,
-                            config.max_episode_steps if config.method != "td" else 0)
+                            config.memory_size, config.planning_steps > 0 or model_based,
+                            n_agents, at_once,
+                            config.max_episode_steps if config.method.startswith("mc") else 0,
+                            config.planning_steps > 0 and config.planning_kind == "prioritized",
+                            model_based)
     check_fits(f"training {n_agents} agents x {config.num_episodes} episodes on "
                f"{model.track.name} ({model.n_states:,} states, {at_once} at once)", needed)
 
