@@ -74,7 +74,7 @@ class LoopSettings(NamedTuple):
         method: ``TD``, ``mc.ON_POLICY``, ``mc.OFF_POLICY`` or ``CERTAINTY_EQUIVALENCE``.
         planning_kind: ``prioritized.UNIFORM`` (Dyna) or ``prioritized.PRIORITIZED``.
         priority_threshold: prioritized sweeping's ``theta``.
-        untried_value, exploration_bonus, confidence_penalty, replan_every: the
+        optimistic, untried_value, exploration_bonus, confidence_penalty, replan_every: the
             certainty-equivalence learner's (``certainty_equivalence.py``).
     """
 
@@ -89,6 +89,7 @@ class LoopSettings(NamedTuple):
     method: int
     planning_kind: int
     priority_threshold: float
+    optimistic: bool
     untried_value: float
     exploration_bonus: float
     confidence_penalty: float
@@ -108,7 +109,7 @@ def loop_settings(config: AgentConfig) -> LoopSettings:
     >>> loop_settings(AgentConfig(target="sarsa", memory_size=100, batch_size=8))
     LoopSettings(gamma=1.0, target=1, trace_kind=0, cut_traces=False, batch_size=8, \
 planning_steps=0, model_kind=0, max_steps=100000, method=0, planning_kind=0, \
-priority_threshold=0.0001, untried_value=-3.0, exploration_bonus=0.0, confidence_penalty=1.0, \
+priority_threshold=0.0001, optimistic=True, untried_value=-3.0, exploration_bonus=0.0, confidence_penalty=1.0, \
 replan_every=100)
     """
     return LoopSettings(
@@ -123,6 +124,7 @@ replan_every=100)
         method=METHODS[config.method],
         planning_kind={"uniform": UNIFORM, "prioritized": PRIORITIZED}[config.planning_kind],
         priority_threshold=config.priority_threshold,
+        optimistic=config.untried_pairs == "optimistic",
         untried_value=config.untried_value,
         exploration_bonus=config.exploration_bonus,
         confidence_penalty=config.confidence_penalty,

@@ -227,6 +227,15 @@ def solve(model: DynamicsModel, visits: np.ndarray, planner: CertaintyEquivalenc
 
 
 @njit(cache=True, inline="always")
+def exploring(settings: tuple) -> Valuation:
+    """The exploring solution's valuation: optimistic (``untried_value`` and the bonus), or, with
+    ``untried_pairs = "pessimistic"``, an untried pair as bad as a crash and no bonus."""
+    if settings.optimistic:
+        return Valuation(True, settings.untried_value, settings.exploration_bonus, 0.0)
+    return Valuation(False, settings.untried_value, 0.0, 0.0)
+
+
+@njit(cache=True, inline="always")
 def start_mean(values: np.ndarray, start_states: np.ndarray) -> float:
     """The mean of ``values`` over the start states: the value of a crash."""
     total = 0.0
@@ -239,10 +248,9 @@ def start_mean(values: np.ndarray, start_states: np.ndarray) -> float:
 def plan_behaviour(model: DynamicsModel, visits: np.ndarray, planner: CertaintyEquivalence,
                    start_states: np.ndarray, settings: tuple) -> None:
     """Solve the exploring (optimistic) values in place, from the last solution's ``c``."""
-    exploring = Valuation(True, settings.untried_value, settings.exploration_bonus, 0.0)
     sweeps = solve(model, visits, planner, start_states, planner.behaviour_q,
                    planner.behaviour_values,
-                   start_mean(planner.behaviour_values, start_states), exploring)
+                   start_mean(planner.behaviour_values, start_states), exploring(settings))
     planner.counters[1] += 1
     planner.counters[2] += sweeps
 
@@ -278,7 +286,6 @@ def certainty_equivalence_episode(mdp: tuple, learner: tuple, settings: tuple, e
     next_states, start_states, noise = mdp
     visits, model, planner = learner.visits, learner.dynamics_model, learner.planner
     behaviour_q, values, visited = planner.behaviour_q, planner.behaviour_values, planner.visited
-    exploring = Valuation(True, settings.untried_value, settings.exploration_bonus, 0.0)
     state = start_states[rng.integers(0, len(start_states))]
     for step in range(1, settings.max_steps + 1):
         visited[state] = True
@@ -290,7 +297,8 @@ def certainty_equivalence_episode(mdp: tuple, learner: tuple, settings: tuple, e
         outcome = FINISHED if finished else (CRASHED if crashed else next_state)
         learn_model(model, state, action, outcome, False)
         behaviour_q[state, action] = pair_value(model, visits, values, visited, state, action,
-                                                start_mean(values, start_states), exploring)
+                                                start_mean(values, start_states),
+                                                exploring(settings))
         planner.counters[0] += 1
         if planner.counters[0] >= settings.replan_every:
             planner.counters[0] = 0

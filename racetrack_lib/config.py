@@ -17,6 +17,7 @@ TARGETS = ("q_learning", "sarsa")
 TRACE_SCHEDULES = ("ramp", "constant")
 TRACE_KINDS = ("replacing", "accumulating")
 Q_LAMBDAS = ("watkins", "naive")
+UNTRIED_PAIRS = ("optimistic", "pessimistic")
 
 
 def _knob(default: object, help: str, *, low: float | None = None,
@@ -93,8 +94,11 @@ class AgentConfig:
             model).
         priority_threshold: prioritized sweeping's ``theta``: a pair is queued only if its
             update would change it by more than this, in [0, 1000].
-        untried_value: the certainty-equivalence learner's value of a pair it has never tried
-            while exploring (optimistic: above the values it will find), in [-1000, 0].
+        untried_pairs: how the certainty-equivalence learner values, while exploring, a pair
+            it has never tried: ``"optimistic"``, at ``untried_value``, or ``"pessimistic"``,
+            as a crash (as its reported policy always does; it then explores only by epsilon).
+        untried_value: its optimistic value of a pair never tried (above the values it will
+            find), in [-1000, 0].
         exploration_bonus: its count-based bonus ``beta``: a share ``min(1, beta / sqrt(n))`` of
             a pair's probability goes to an outcome worth ``untried_value``, in [0, 100].
         confidence_penalty: the cost ``penalty / sqrt(n)`` its reported policy adds to each step
@@ -143,6 +147,8 @@ class AgentConfig:
                                "prioritized sweeping's queue", choices=PLANNING_KINDS)
     priority_threshold: float = _knob(1e-4, "prioritized sweeping queues a pair only if its "
                                       "update exceeds this", low=0.0, high=1000.0)
+    untried_pairs: str = _knob("optimistic", "certainty equivalence: how exploring values an "
+                               "untried pair", choices=UNTRIED_PAIRS)
     untried_value: float = _knob(-3.0, "certainty equivalence: value of an untried pair while "
                                  "exploring", low=-1000.0, high=0.0)
     exploration_bonus: float = _knob(0.0, "certainty equivalence: count-based bonus beta",

@@ -13,6 +13,7 @@ import pytest
 
 import racetrack_lib
 from racetrack_lib.agent import (
+    CERTAINTY_EQUIVALENCE,
     TD,
     Learner,
     LoopSettings,
@@ -26,6 +27,7 @@ from racetrack_lib.config import METHODS, Q_LAMBDAS, TARGETS, TRACE_KINDS, Agent
 from racetrack_lib.dyna import COUNTS, LAST, MODEL_KINDS
 from racetrack_lib.mc import OFF_POLICY, ON_POLICY
 from racetrack_lib.mdp import TabularModel
+from racetrack_lib.prioritized import PLANNING_KINDS, PRIORITIZED, UNIFORM
 from racetrack_lib.td import Q_LEARNING, SARSA, td_episode
 from racetrack_lib.traces import ACCUMULATING, REPLACING, EpisodeSettings, traced_episode
 
@@ -198,10 +200,23 @@ def test_loop_settings_map_every_word_to_its_code():
     assert checked == 2 * 2 * 2 * 2 * 2 * 2
     assert set(LoopSettings._fields) == {"gamma", "target", "trace_kind", "cut_traces",
                                          "batch_size", "planning_steps", "model_kind",
-                                         "max_steps", "method"}
+                                         "max_steps", "method", "planning_kind",
+                                         "priority_threshold", "untried_value",
+                                         "exploration_bonus", "confidence_penalty", "optimistic",
+                                         "replan_every"}
     methods = {method: loop_settings(AgentConfig(method=method)).method for method in METHODS}
-    assert methods == {"td": TD, "mc_on_policy": ON_POLICY, "mc_off_policy": OFF_POLICY}
-    assert len(set(methods.values())) == 3
+    assert methods == {"td": TD, "mc_on_policy": ON_POLICY, "mc_off_policy": OFF_POLICY,
+                       "certainty_equivalence": CERTAINTY_EQUIVALENCE}
+    assert len(set(methods.values())) == 4
+    kinds = {kind: loop_settings(AgentConfig(planning_kind=kind)).planning_kind
+             for kind in PLANNING_KINDS}
+    assert kinds == {"uniform": UNIFORM, "prioritized": PRIORITIZED}
+    settings = loop_settings(AgentConfig(untried_value=-2.5, exploration_bonus=0.3,
+                                         confidence_penalty=0.7, replan_every=9,
+                                         priority_threshold=0.01, untried_pairs="pessimistic"))
+    assert (settings.untried_value, settings.exploration_bonus, settings.confidence_penalty,
+            settings.replan_every, settings.priority_threshold, settings.optimistic) == (
+            -2.5, 0.3, 0.7, 9, 0.01, False)
 
 
 MAX_PARAMETERS = 8

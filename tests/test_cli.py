@@ -12,6 +12,7 @@ from reference_racetrack import read_grid, reference_expected_steps
 
 from racetrack_lib import load_track
 from racetrack_lib.cli import main
+from racetrack_lib.config import AgentConfig
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -195,8 +196,8 @@ def test_combined_preset_sets_the_defaults_and_options_override_it():
                         "--agents", "2", "--json")
     summary = json.loads(completed.stdout)
     assert summary["agents"] == 2
-    assert summary["config"] == {**PRESETS["combined-150"], "num_episodes": 20,
-                                 "max_episode_steps": 100_000, "method": "td"}
+    assert summary["config"] == {**AgentConfig().to_dict(), **PRESETS["combined-150"],
+                                 "num_episodes": 20}
 
 
 def test_unknown_preset_exits_2():

@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 from racetrack_lib.agent import Learner, loop_settings
+from racetrack_lib.certainty_equivalence import new_planner
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.dyna import (
     COUNTS,
@@ -22,6 +23,7 @@ from racetrack_lib.dyna import (
 )
 from racetrack_lib.errors import RacetrackError
 from racetrack_lib.mc import new_episode_log
+from racetrack_lib.prioritized import new_priority_queue
 from racetrack_lib.replay import new_memory
 from racetrack_lib.rules import FINISHED
 from racetrack_lib.td import Transition
@@ -36,7 +38,9 @@ def planning_learner(q_values, dynamics_model, alpha=0.5):
                    step_sizes=np.array([alpha]), traces=new_traces(*q_values.shape),
                    memory=new_memory(0), dynamics_model=dynamics_model,
                    episode_log=new_episode_log(*q_values.shape, 0, enabled=False),
-                   weights=np.zeros((0, q_values.shape[1])))
+                   weights=np.zeros((0, q_values.shape[1])),
+                   queue=new_priority_queue(0, 0, 0, enabled=False),
+                   planner=new_planner(0, 0, np.zeros(0), 0.0, enabled=False))
 
 
 def planning_settings(planning_steps, model_kind="counts", target="q_learning", gamma=1.0):

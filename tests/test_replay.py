@@ -8,9 +8,11 @@ import pytest
 from scipy import stats
 
 from racetrack_lib.agent import Learner, loop_settings
+from racetrack_lib.certainty_equivalence import new_planner
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.dyna import new_dynamics_model
 from racetrack_lib.mc import new_episode_log
+from racetrack_lib.prioritized import new_priority_queue
 from racetrack_lib.replay import (
     ReplayMemory,
     new_memory,
@@ -38,7 +40,9 @@ def replaying_learner(q_values, memory, alpha=0.5):
                    step_sizes=np.array([alpha]), traces=new_traces(*q_values.shape),
                    memory=memory, dynamics_model=new_dynamics_model(0, 0, 0, enabled=False),
                    episode_log=new_episode_log(*q_values.shape, 0, enabled=False),
-                   weights=np.zeros((0, q_values.shape[1])))
+                   weights=np.zeros((0, q_values.shape[1])),
+                   queue=new_priority_queue(0, 0, 0, enabled=False),
+                   planner=new_planner(0, 0, np.zeros(0), 0.0, enabled=False))
 
 
 def stored(memory, slot):
