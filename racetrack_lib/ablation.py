@@ -119,24 +119,26 @@ def saved_best_policy() -> np.ndarray:
 Loaded = TypeVar("Loaded")
 
 
-def _load(name: str, loader: Callable[[Path], Loaded]) -> Loaded:
+def _load(name: str, loader: Callable[[Path], Loaded], chapter: int = 8,
+          recreate: str = RECREATE) -> Loaded:
     """``loader`` applied to the saved file ``name`` of the package's data folder."""
     resource = resources.files(__package__).joinpath("data", name)
     if not resource.is_file():
         raise RacetrackError(
-            f"{name}: chapter 8's saved runs are not in this installation of racetrack_lib "
-            f"(its data folder); recreate them from a clone of the repository with `{RECREATE}`"
+            f"{name}: chapter {chapter}'s saved runs are not in this installation of "
+            "racetrack_lib (its data folder); recreate them from a clone of the repository "
+            f"with `{recreate}`"
         )
     with resources.as_file(resource) as path:
         return loader(path)
 
 
 def _labelled(results: list[TrainingResult], configs: dict[str, AgentConfig],
-              name: str) -> dict[str, TrainingResult]:
+              name: str, recreate: str = RECREATE) -> dict[str, TrainingResult]:
     """``results`` by the labels of ``configs``, checking that each was trained with its config."""
     if [result.config for result in results] != list(configs.values()):
         raise RacetrackError(
             f"{name}: the saved runs were made with other settings than this version of the "
-            f"library's; recreate them with `{RECREATE}`"
+            f"library's; recreate them with `{recreate}`"
         )
     return dict(zip(configs, results, strict=True))

@@ -120,6 +120,12 @@ class TrainingResult:
         first, reached = self._first_within(fraction)
         return np.where(reached, self.eval_seconds[np.arange(self.n_agents), first], np.nan)
 
+    def seconds_to_stay_within(self, fraction: float = WITHIN) -> np.ndarray:
+        """``(A,)`` seconds of learning (evaluations excluded) until the evaluation from which
+        the greedy policy stayed within ``fraction`` of the optimum (``nan`` if it did not)."""
+        first, stays = self._stays_within(fraction)
+        return np.where(stays, self.eval_seconds[np.arange(self.n_agents), first], np.nan)
+
     def median_steps_to_within(self, fraction: float = WITHIN) -> float:
         """The median over agents of :meth:`steps_to_within`, an agent that never got there
         counting as infinitely slow (so the median is ``inf`` when half of them never did)."""
