@@ -27,8 +27,6 @@
 # **Time**: about 40 minutes. **Needs**: chapters 2, 7 and 8.
 
 # %%
-import math
-
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter
@@ -328,7 +326,7 @@ ax.yaxis.set_minor_formatter(FuncFormatter(lambda value, _: f"{value / 1e3:.0f}k
                                            if round(value / 1e4) * 1e4 == value else ""))
 ax.plot([], [], "o", color="C0", label="the ladder (each rung one change)")
 ax.plot([], [], "s", color="C1", mfc="none", label="variants")
-ax.legend(loc="upper center", fontsize=8)
+ax.legend(loc="center right", fontsize=8)
 ax.set_xlabel("seconds of learning until it stays within 10 % (median, one core)")
 ax.set_ylabel("real steps until it stays within 10 %\n(median over 8 agents)")
 ax.grid(True, which="both", alpha=0.3)
@@ -473,6 +471,9 @@ for split in later:  # "from 30,000 on: at most 0.12 ... the rest: noise and est
 # counts and $V^*$, which must give $Q^*$.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "learned_q", "locked": false, "schema_version": 3, "solution": true, "task": false}
+import math
+
+
 def learned_q(outcome_counts, values, crash_value, state, penalty):
     ### BEGIN SOLUTION
     n = sum(outcome_counts.values())

@@ -204,7 +204,8 @@ def test_unknown_preset_exits_2():
     completed = run_cli("train", "track1", "--preset", "fast")
     assert completed.returncode == 2
     assert (completed.stderr.strip()
-            == "racetrack: error: --preset 'fast' is not one of combined-150")
+            == "racetrack: error: --preset 'fast' is not one of combined-150, efficient, "
+               "full-agent")
 
 
 def test_the_old_preset_name_is_gone():

@@ -61,16 +61,17 @@ def test_a_self_loop_taken_as_any_outcome_is_told_to_solve_for_the_value():
 
 
 def test_a_penalty_over_n_is_told_the_square_root():
-    assert_rejected(ch10.LEARNED_Q, learned_q_with(penalty_per_n=True), "the caution")
+    assert_rejected(ch10.LEARNED_Q, learned_q_with(penalty_per_n=True),
+                    "the caution: penalty / sqrt(n) more per step")
 
 
 def test_a_free_crash_is_told_its_value():
     assert_rejected(ch10.LEARNED_Q, learned_q_with(crash_worth_zero=True),
-                    "a crash is worth crash_value")
+                    "the finish is worth 0 and a crash is worth crash_value")
 
 
 def test_a_signed_priority_is_told_it_is_never_negative():
-    assert_rejected(ch10.PRIORITY, priority_with(signed=True), "never negative")
+    assert_rejected(ch10.PRIORITY, priority_with(signed=True), "a priority is never negative")
 
 
 def test_bootstrapping_after_the_finish_is_told_there_is_nothing_more():
@@ -78,4 +79,5 @@ def test_bootstrapping_after_the_finish_is_told_there_is_nothing_more():
 
 
 def test_an_unweighted_mean_is_told_to_weigh_by_the_counts():
-    assert_rejected(ch10.PRIORITY, priority_with(unweighted=True), "weighted by its count")
+    assert_rejected(ch10.PRIORITY, priority_with(unweighted=True),
+                    "every outcome, weighted by its count")

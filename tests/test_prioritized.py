@@ -13,10 +13,12 @@ from racetrack_lib.agent import loop_settings
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.dyna import new_dynamics_model
 from racetrack_lib.errors import RacetrackError
+from racetrack_lib.exercises.ch07 import SMALL_TRACK
 from racetrack_lib.mdp import TabularModel
 from racetrack_lib.prioritized import learn_and_sweep, new_priority_queue, pop, push
 from racetrack_lib.rules import FINISHED
 from racetrack_lib.td import Transition
+from racetrack_lib.track import parse_track
 from racetrack_lib.training import train
 
 REWARD = -1.0
@@ -137,11 +139,15 @@ def test_nothing_over_theta_means_no_planning_and_no_random_numbers():
     assert np.array_equal(without.episode_lengths, with_queue.episode_lengths)
 
 
-def test_prioritized_sweeping_learns_more_per_real_step_than_uniform_dyna():
-    base = AgentConfig(num_episodes=300, planning_steps=10, epsilon_decay=0.98)
-    uniform, swept = (train(replace(base, planning_kind=kind), "track1", n_agents=4, seed=1)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_prioritized_sweeping_learns_more_from_the_same_experience_than_uniform_dyna(seed):
+    """On a small track (603 states), 4 agents x 200 episodes: about the same real steps, and a
+    better final greedy policy when the 10 planning steps follow the queue."""
+    model = TabularModel.build(parse_track(SMALL_TRACK), 0.1)
+    base = AgentConfig(num_episodes=200, planning_steps=10, epsilon_decay=0.97)
+    uniform, swept = (train(replace(base, planning_kind=kind), model, n_agents=4, seed=seed)
                       for kind in ("uniform", "prioritized"))
-    # the same episodes' worth of experience, greedy policies evaluated exactly
+    assert 0.8 < swept.env_steps / uniform.env_steps < 1.2
     assert np.median(swept.final_expected_steps) < np.median(uniform.final_expected_steps)
 
 

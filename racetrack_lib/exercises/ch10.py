@@ -123,7 +123,7 @@ def _p_probes() -> list[Probe]:
               [_p_case({"finish": 3}, Q_ROWS, -1.0), _p_case({"finish": 1}, Q_ROWS, -2.5)]),
         Probe("every outcome, weighted by its count",
               "the expected target is sum_o count(o) / n * target(o), n the sum of the counts.",
-              [_p_case({1: 3, 3: 1}, Q_ROWS, -3.0), _p_case({"finish": 1, 2: 1}, Q_ROWS, -3.0)]),
+              [_p_case({1: 3, 3: 1}, Q_ROWS, -3.0), _p_case({"finish": 1, 2: 1}, Q_ROWS, -4.0)]),
         Probe("a priority is never negative",
               "the priority is the absolute value |expected target - q_sa|: a value too low "
               "matters as much as one too high.",
