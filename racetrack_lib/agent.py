@@ -61,7 +61,7 @@ class LoopSettings(NamedTuple):
     """What the compiled loops need of an ``AgentConfig``, as numbers and codes.
 
     Attributes:
-        method: ``TD``, ``mc.ON_POLICY`` or ``mc.OFF_POLICY``.
+        method: ``TD``, ``mc.ON_POLICY``, ``mc.OFF_POLICY`` or ``CERTAINTY_EQUIVALENCE``.
         gamma: the discount.
         target: ``td.Q_LEARNING`` or ``td.SARSA``.
         trace_kind: ``traces.REPLACING`` or ``traces.ACCUMULATING``.
@@ -71,7 +71,6 @@ class LoopSettings(NamedTuple):
         planning_steps: simulated updates after each real step (0: no planning).
         model_kind: ``dyna.COUNTS`` or ``dyna.LAST``.
         max_steps: an episode is cut after this many steps.
-        method: ``TD``, ``mc.ON_POLICY``, ``mc.OFF_POLICY`` or ``CERTAINTY_EQUIVALENCE``.
         planning_kind: ``prioritized.UNIFORM`` (Dyna) or ``prioritized.PRIORITIZED``.
         priority_threshold: prioritized sweeping's ``theta``.
         optimistic, untried_value, exploration_bonus, confidence_penalty, replan_every: the

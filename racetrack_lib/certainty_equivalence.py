@@ -17,9 +17,9 @@ Two solutions of the same counts, for two purposes:
 
 - **exploring** (``behaviour_q``, what the agent drives by, greedily): optimistic. A pair never
   tried is worth ``untried_value`` (an optimistic guess of its value, like optimistic initial
-  values, S&B section 2.6), and a tried pair moves a share ``w = min(1, bonus / sqrt(n))`` of its
-  probability to an outcome worth ``untried_value`` (a count-based bonus for rarely tried
-  pairs)::
+  values, S&B section 2.6), and a tried pair's value is mixed, with the weight
+  ``w = min(1, bonus / sqrt(n))``, with ``max(untried_value, its value)`` (a count-based bonus
+  for rarely tried pairs: it never lowers a value, and fades as the pair is tried)::
 
       Q+(s, a) = untried_value                                     if n(s, a) = 0
                = (1 - w) * Q_hat(s, a) + w * max(untried_value, Q_hat(s, a))   otherwise

@@ -99,8 +99,9 @@ class AgentConfig:
             as a crash (as its reported policy always does; it then explores only by epsilon).
         untried_value: its optimistic value of a pair never tried (above the values it will
             find), in [-1000, 0].
-        exploration_bonus: its count-based bonus ``beta``: a share ``min(1, beta / sqrt(n))`` of
-            a pair's probability goes to an outcome worth ``untried_value``, in [0, 100].
+        exploration_bonus: its count-based bonus ``beta``: a pair tried ``n`` times has its
+            value ``Q`` replaced by ``(1 - w) Q + w max(untried_value, Q)``, ``w = min(1, beta /
+            sqrt(n))``, in [0, 100].
         confidence_penalty: the cost ``penalty / sqrt(n)`` its reported policy adds to each step
             of a pair tried ``n`` times (a lower confidence bound), in [0, 100].
         replan_every: it solves its learned model after every this many real steps, in

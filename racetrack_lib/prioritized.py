@@ -174,6 +174,8 @@ def expected_target(q_values: np.ndarray, dynamics_model: DynamicsModel, state: 
     """The counting model's expected one-step target of a tried pair::
 
         sum_o  n(s, a, o) / n(s, a) * (r + gamma * max_b Q(o, b))     (r alone for the finish)
+
+    (S&B eq. 8.1 with the estimates ``p-hat`` in place of the model's probabilities.)
     """
     outcomes, counts, n_outcomes, _, _ = dynamics_model
     total, weighted = 0, 0.0

@@ -41,7 +41,7 @@ def test_the_history_pattern_catches_the_old_words():
 def test_the_combined_preset_is_what_chapter_8_says():
     """naive Q(0.9) in every episode, constant alpha 0.1, gamma 0.99, replay 10000/32, 5 Dyna-Q
     planning steps with the last-outcome model, epsilon 1 -> 0.01 over 150 episodes, 20 agents."""
-    assert list(PRESETS) == ["combined-150"] and PRESET_AGENTS == {"combined-150": 20}
+    assert "combined-150" in PRESETS and PRESET_AGENTS["combined-150"] == 20
     config = preset("combined-150")
     assert (config.q_lambda, config.trace_decay, config.trace_schedule) == ("naive", 0.9,
                                                                            "constant")
