@@ -27,12 +27,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .certainty_equivalence import (
-    CertaintyEquivalence,
-    certainty_equivalence_episode,
-    new_planner,
-    report,
-)
+from .certainty_equivalence import CertaintyEquivalence, new_planner
 from .config import AgentConfig
 from .dyna import COUNTS, LAST, DynamicsModel, learn_and_plan, new_dynamics_model
 from .mc import OFF_POLICY, ON_POLICY, EpisodeLog, mc_episode, new_episode_log
@@ -144,12 +139,12 @@ class Learner(NamedTuple):
         episode_log: the episode being learned by Monte Carlo (``mc.EpisodeLog``; empty for TD).
         weights: ``C(s, a)``, the weights of off-policy Monte Carlo's returns, shape
             ``(n_states, 9)`` (``(0, 9)`` for other methods).
-        queue: prioritized sweeping's queue and predecessors (``prioritized.PriorityQueue``;
-            empty for other planning).
+        queue: prioritized sweeping's queue and predecessors (``prioritized.PriorityQueue``);
+            None for an agent that does not sweep (see :func:`plan_after`).
         planner: the certainty-equivalence learner's values
             (``certainty_equivalence.CertaintyEquivalence``; empty for other methods). Its
             ``q_values`` are the reported (cautious) solution, made at the end of every run of
-            episodes.
+            episodes (``certainty_equivalence.run_certainty_equivalence_episodes``).
     """
 
     q_values: np.ndarray
@@ -160,7 +155,7 @@ class Learner(NamedTuple):
     dynamics_model: DynamicsModel
     episode_log: EpisodeLog
     weights: np.ndarray
-    queue: PriorityQueue
+    queue: PriorityQueue | None
     planner: CertaintyEquivalence
 
     @classmethod
@@ -181,7 +176,7 @@ class Learner(NamedTuple):
             episode_log=new_episode_log(*shape, config.max_episode_steps,
                                         enabled=config.method != "td"),
             weights=np.zeros(shape if config.method == "mc_off_policy" else (0, shape[1])),
-            queue=new_priority_queue(*shape, len(model.start_states), enabled=sweeping),
+            queue=new_priority_queue(*shape, len(model.start_states)) if sweeping else None,
             planner=new_planner(*shape, sweep_order(model) if model_based else np.zeros(0),
                                 config.untried_value, enabled=model_based),
         )
@@ -194,16 +189,20 @@ class Schedule(NamedTuple):
     trace_decays: np.ndarray
 
 
-@njit(cache=True, inline="always")
+# Not inlined, so that it is compiled for the type of ``queue``: for an agent without prioritized
+# sweeping ``queue`` is None, numba drops the branch that sweeps (it prunes branches on a None
+# argument), and the loops of every other agent never compile prioritized sweeping (about 10 s).
+@njit(cache=True)
 def plan_after(q_values: np.ndarray, step_sizes: np.ndarray, visits: np.ndarray,
-               dynamics_model: DynamicsModel, queue: PriorityQueue, settings: LoopSettings,
-               transition: Transition, rng: np.random.Generator) -> None:
+               dynamics_model: DynamicsModel, queue: PriorityQueue | None,
+               settings: LoopSettings, transition: Transition,
+               rng: np.random.Generator) -> None:
     """The planning after a real step: Dyna's uniform simulated updates (``dyna.learn_and_plan``,
-    chapter 7) or prioritized sweeping (``prioritized.learn_and_sweep``); nothing without
-    ``planning_steps``."""
+    chapter 7) or, with a queue, prioritized sweeping (``prioritized.learn_and_sweep``); nothing
+    without ``planning_steps``."""
     if settings.planning_steps == 0:
         return
-    if settings.planning_kind == PRIORITIZED:
+    if queue is not None:
         learn_and_sweep(q_values, dynamics_model, queue, settings, transition)
     else:
         learn_and_plan(q_values, step_sizes, visits, dynamics_model, settings, transition, rng)
@@ -278,19 +277,14 @@ def run_agent_episodes(mdp: MDPTables, learner: Learner, settings: LoopSettings,
     """Run ``len(schedule.epsilons)`` episodes in a row, writing each one's number of steps
     into ``lengths`` (negative if the episode was cut).
 
-    Each episode runs in the simplest loop that does what it needs: the certainty-equivalence
-    learner's (``certainty_equivalence.certainty_equivalence_episode``, which then reports its
-    cautious solution in ``learner.q_values``); Monte Carlo control's
+    Each episode runs in the simplest loop that does what it needs: Monte Carlo control's
     (``mc.mc_episode``) for the Monte Carlo methods; else the full agent's loop with replay or
     planning, the traced loop with ``lambda > 0``, else the one-step loop of chapter
     4 (the fastest; with ``lambda = 0`` the other two give exactly its numbers).
     """
     for episode in range(len(schedule.epsilons)):
         this = EpisodeSettings(schedule.epsilons[episode], schedule.trace_decays[episode])
-        if settings.method == CERTAINTY_EQUIVALENCE:
-            steps, finished = certainty_equivalence_episode(mdp, learner, settings,
-                                                            this.epsilon, rng)
-        elif settings.method != TD:
+        if settings.method != TD:
             steps, finished = mc_episode(mdp, learner, settings, this.epsilon, rng)
         elif settings.batch_size > 0 or settings.planning_steps > 0:
             steps, finished = agent_episode(mdp, learner, settings, this, rng)
@@ -299,9 +293,6 @@ def run_agent_episodes(mdp: MDPTables, learner: Learner, settings: LoopSettings,
         else:
             steps, finished = td_episode(mdp, learner, settings, this.epsilon, rng)
         lengths[episode] = steps if finished else -steps
-    if settings.method == CERTAINTY_EQUIVALENCE:  # what it reports: the cautious solution
-        report(learner.dynamics_model, learner.visits, learner.planner, mdp.start_states,
-               learner.q_values, settings)
 
 
 def schedule_of(config: AgentConfig, first: int, last: int) -> Schedule:

@@ -307,3 +307,19 @@ def certainty_equivalence_episode(mdp: tuple, learner: tuple, settings: tuple, e
             return step, True
         state = next_state
     return settings.max_steps, False
+
+
+@njit(cache=True, nogil=True)  # agents train in threads at once (training.train)
+def run_certainty_equivalence_episodes(mdp: tuple, learner: tuple, settings: tuple,
+                                       schedule: tuple, lengths: np.ndarray,
+                                       rng: np.random.Generator) -> None:
+    """``len(schedule.epsilons)`` episodes in a row (as ``agent.run_agent_episodes`` for the
+    other learners), each one's number of steps written into ``lengths`` (negative if cut), then
+    the cautious solution reported into ``learner.q_values`` (:func:`report`). A loop of its
+    own, so that the TD learners' compiled loop does not carry this learner's code."""
+    for episode in range(len(schedule.epsilons)):
+        steps, finished = certainty_equivalence_episode(mdp, learner, settings,
+                                                        schedule.epsilons[episode], rng)
+        lengths[episode] = steps if finished else -steps
+    report(learner.dynamics_model, learner.visits, learner.planner, mdp.start_states,
+           learner.q_values, settings)

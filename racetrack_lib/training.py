@@ -19,6 +19,7 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from .agent import Learner, loop_settings, run_agent_episodes, schedule_of
+from .certainty_equivalence import run_certainty_equivalence_episodes
 from .config import AgentConfig
 from .dp import expected_steps_from_start, value_iteration
 from .errors import RacetrackError, check_count, check_type
@@ -44,8 +45,10 @@ def run_episodes(learner: Learner, model: TabularModel, config: AgentConfig,
     """
     if lengths is None:
         lengths = np.zeros(last - first, dtype=np.int64)
-    run_agent_episodes(model.tables, learner, loop_settings(config),
-                       schedule_of(config, first, last), lengths, rng)
+    run = (run_certainty_equivalence_episodes if config.method == "certainty_equivalence"
+           else run_agent_episodes)
+    run(model.tables, learner, loop_settings(config), schedule_of(config, first, last), lengths,
+        rng)
     return lengths
 
 

@@ -23,7 +23,6 @@ from racetrack_lib.dyna import (
 )
 from racetrack_lib.errors import RacetrackError
 from racetrack_lib.mc import new_episode_log
-from racetrack_lib.prioritized import new_priority_queue
 from racetrack_lib.replay import new_memory
 from racetrack_lib.rules import FINISHED
 from racetrack_lib.td import Transition
@@ -39,7 +38,7 @@ def planning_learner(q_values, dynamics_model, alpha=0.5):
                    memory=new_memory(0), dynamics_model=dynamics_model,
                    episode_log=new_episode_log(*q_values.shape, 0, enabled=False),
                    weights=np.zeros((0, q_values.shape[1])),
-                   queue=new_priority_queue(0, 0, 0, enabled=False),
+                   queue=None,
                    planner=new_planner(0, 0, np.zeros(0), 0.0, enabled=False))
 
 

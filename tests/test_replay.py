@@ -12,7 +12,6 @@ from racetrack_lib.certainty_equivalence import new_planner
 from racetrack_lib.config import AgentConfig
 from racetrack_lib.dyna import new_dynamics_model
 from racetrack_lib.mc import new_episode_log
-from racetrack_lib.prioritized import new_priority_queue
 from racetrack_lib.replay import (
     ReplayMemory,
     new_memory,
@@ -41,7 +40,7 @@ def replaying_learner(q_values, memory, alpha=0.5):
                    memory=memory, dynamics_model=new_dynamics_model(0, 0, 0, enabled=False),
                    episode_log=new_episode_log(*q_values.shape, 0, enabled=False),
                    weights=np.zeros((0, q_values.shape[1])),
-                   queue=new_priority_queue(0, 0, 0, enabled=False),
+                   queue=None,
                    planner=new_planner(0, 0, np.zeros(0), 0.0, enabled=False))
 
 
